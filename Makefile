@@ -1,0 +1,37 @@
+# PETs Lab — `make lab` opens the course, `make test` runs the whole test suite.
+# Both create .venv (Python 3.11) on first use and install the pinned requirements.txt.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test install release clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
+	  "PETs Lab needs Python 3.11 (found " + sys.version.split()[0] + "): install it, or run make PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet $$(grep '^pip==' requirements.txt)
+	# The CPU build of torch goes in first, so that sdv (through ctgan) never pulls a CUDA build.
+	$(BIN)/python -m pip install --quiet $$(grep '^torch==' requirements.txt)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_welcome.ipynb
+
+test: install
+	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+release: install
+	$(BIN)/pets-course release
+
+clean:
+	rm -rf $(VENV)

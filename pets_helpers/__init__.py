@@ -1,0 +1,10 @@
+"""PETs Lab helpers: real privacy mechanisms, widgets and the course autograder.
+
+Layers:
+- the library: one sub-package per PET (``ldp``, later ``dp``, ``fl``, ``he``, ``synth``),
+  plus ``randomness``, ``validation``, ``datasets``, ``plots`` and ``widgets``;
+- the engine: ``grading`` (checks, feedback, notebook runner, reports) and ``release``;
+- the content: ``lessons`` (one module per lesson: exercises, checks, hints).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,93 @@
+"""Random number sources for the mechanisms.
+
+Mechanisms draw from a cryptographically secure source by default (:class:`SecureGenerator`,
+AES-256 in counter mode keyed from the operating system's entropy pool, as in NIST SP 800-90A's
+CTR_DRBG). Tests, checks and reproducible demos pass a seed or a seeded
+``numpy.random.Generator`` instead.
+
+Every mechanism uses only the two methods both sources share: ``random(size)`` (uniform floats
+in [0, 1) with 53 random bits) and ``integers(low, high, size)`` (uniform integers in
+[low, high), without modulo bias).
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+
+class SecureGenerator:
+    """Cryptographically secure, vectorized uniform sampler (AES-256-CTR keystream).
+
+    The key is 32 bytes from ``os.urandom`` and is re-drawn after 2**32 blocks (64 GiB),
+    so the stream is indistinguishable from random to anyone without the key.
+    """
+
+    _REKEY_BYTES = 1 << 36
+
+    def __init__(self) -> None:
+        self._rekey()
+
+    def _rekey(self) -> None:
+        cipher = Cipher(algorithms.AES(os.urandom(32)), modes.CTR(os.urandom(16)))
+        self._encryptor = cipher.encryptor()
+        self._used = 0
+
+    def _uint64(self, count: int) -> np.ndarray:
+        nbytes = 8 * count
+        if self._used + nbytes > self._REKEY_BYTES:
+            self._rekey()
+        self._used += nbytes
+        stream = self._encryptor.update(bytes(nbytes))
+        return np.frombuffer(stream, dtype=np.uint64)
+
+    def random(self, size=None):
+        """Uniform floats in [0, 1) with 53 random bits each (like ``Generator.random``)."""
+        count = 1 if size is None else int(np.prod(size))
+        out = (self._uint64(count) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+        return float(out[0]) if size is None else out.reshape(size)
+
+    def integers(self, low, high=None, size=None):
+        """Uniform integers in [low, high) (or [0, low) when ``high`` is None), unbiased."""
+        if high is None:
+            low, high = 0, low
+        low, high = int(low), int(high)
+        span = high - low
+        if span <= 0:
+            raise ValueError(f"integers needs high > low, got low={low}, high={high}.")
+        count = 1 if size is None else int(np.prod(size))
+        if span == 1:
+            out = np.full(count, low, dtype=np.int64)
+        else:
+            # Rejection sampling: accept draws below the largest multiple of span (< 2**64).
+            limit = np.uint64((1 << 64) - ((1 << 64) % span)) if (1 << 64) % span else None
+            draws = self._uint64(count).copy()
+            if limit is not None:
+                bad = draws >= limit
+                while bad.any():
+                    draws[bad] = self._uint64(int(bad.sum()))
+                    bad = draws >= limit
+            out = (draws % np.uint64(span)).astype(np.int64) + low
+        return int(out[0]) if size is None else out.reshape(size)
+
+
+def resolve_rng(rng=None):
+    """Turn ``rng`` into a sampler.
+
+    ``None`` → a fresh :class:`SecureGenerator` (the default for real releases);
+    an ``int`` seed → ``numpy.random.default_rng(seed)`` (reproducible, *not* secure);
+    a ``numpy.random.Generator`` or ``SecureGenerator`` → itself.
+    """
+    if rng is None:
+        return SecureGenerator()
+    if isinstance(rng, (np.random.Generator, SecureGenerator)):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        "rng must be None (secure randomness), an int seed or a numpy.random.Generator, "
+        f"got {type(rng).__name__}."
+    )

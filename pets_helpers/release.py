@@ -1,0 +1,120 @@
+"""``pets-course release``: write the student notebooks from the solution notebooks.
+
+Each ``solutions/NN_name.ipynb`` becomes ``notebooks/NN_name.ipynb``: every answer between
+solution markers is replaced by a stub that raises ``NotDoneYet("L01.E2")`` (markdown answers
+by a prompt), outputs and execution counts are cleared, and no solution text is left.
+``pets-course release --check`` exits 1 when ``notebooks/`` differs from what it would write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .grading.markers import BEGIN, END, exercise_of_cell
+
+MARKDOWN_STUB = "*Write your answer here.*"
+
+
+def strip_solutions(source: str, exercise_id: str | None, where: str) -> str:
+    """Replace every solution block in ``source`` by its stub."""
+    out, inside = [], False
+    for number, line in enumerate(source.split("\n"), start=1):
+        begin, end = BEGIN.match(line), END.match(line)
+        if begin:
+            if inside:
+                raise ValueError(f"{where}, line {number}: BEGIN SOLUTION inside another block")
+            inside = True
+            indent, kind = begin.group(1), begin.group(2)
+            if kind == "#":
+                if exercise_id is None:
+                    raise ValueError(f"{where}: a solution block in a cell that does not start "
+                                     "with '# Exercise Lnn.En'")
+                out.append(f'{indent}raise NotDoneYet("{exercise_id}")')
+            else:
+                out.append(f"{indent}{MARKDOWN_STUB}")
+        elif end:
+            if not inside:
+                raise ValueError(f"{where}, line {number}: END SOLUTION without BEGIN")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{where}: BEGIN SOLUTION is never closed by END SOLUTION")
+    return "\n".join(out)
+
+
+def student_version(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The student notebook for one solution notebook (a new object; input untouched)."""
+    nb = copy.deepcopy(solution)
+    for index, cell in enumerate(nb.cells):
+        where = f"{name}, cell {index + 1}"
+        exercise_id = exercise_of_cell(cell.source) if cell.cell_type == "code" else None
+        cell.source = strip_solutions(cell.source, exercise_id, where)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def release(solutions: Path, notebooks: Path, check_only: bool = False) -> list[str]:
+    """Write (or with ``check_only`` compare) every student notebook; return stale names."""
+    sources = sorted(solutions.glob("[0-9][0-9]_*.ipynb"))
+    if not sources:
+        raise FileNotFoundError(f"no solution notebooks (NN_name.ipynb) in {solutions}")
+    stale = []
+    wanted = {src.name for src in sources}
+    for src in sources:
+        text = render(student_version(nbformat.read(src, as_version=4), src.name))
+        target = notebooks / src.name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            stale.append(src.name)
+            if not check_only:
+                notebooks.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+    extra = sorted(p.name for p in notebooks.glob("*.ipynb") if p.name not in wanted)
+    if extra:
+        stale += extra
+        if not check_only:
+            for name in extra:
+                (notebooks / name).unlink()
+    return stale
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="pets-course",
+                                     description="Maintain the PETs Lab course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rel = sub.add_parser("release", help="write notebooks/ from solutions/")
+    rel.add_argument("--root", type=Path, default=Path.cwd(), help="the course repository")
+    rel.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 if notebooks/ is out of date")
+    args = parser.parse_args(argv)
+    try:
+        stale = release(args.root / "solutions", args.root / "notebooks", args.check)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"pets-course: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        if stale:
+            print("out of date: " + ", ".join(stale) + " — run `pets-course release`",
+                  file=sys.stderr)
+            return 1
+        print("notebooks/ is up to date")
+    else:
+        print(f"wrote {len(stale)} notebook(s)" + (": " + ", ".join(stale) if stale else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Strict validation of privacy-relevant input.
+
+Every public helper calls these before doing any work, so that a bad ε, δ, bound or data value
+raises one clear error that names the bad value and says how to fix it, instead of silently
+producing a wrong (or non-private) answer.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def check_epsilon(epsilon, name: str = "epsilon") -> float:
+    """Return ``epsilon`` as a float, or raise if it is not a finite number > 0."""
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(epsilon).__name__} {epsilon!r}.")
+    value = float(epsilon)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"{name} must be a finite number > 0, got {epsilon!r}. "
+            f"ε = 0 would mean no information at all and ε = inf no privacy; pick e.g. {name}=1.0."
+        )
+    return value
+
+
+def check_delta(delta, name: str = "delta") -> float:
+    """Return ``delta`` as a float, or raise if it is not in [0, 1)."""
+    if isinstance(delta, bool) or not isinstance(delta, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(delta).__name__} {delta!r}.")
+    value = float(delta)
+    if not math.isfinite(value) or not 0.0 <= value < 1.0:
+        raise ValueError(
+            f"{name} must lie in [0, 1), got {delta!r}; in practice choose δ much smaller than "
+            f"1/n (e.g. 1e-6 for a million people)."
+        )
+    return value
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer ≥ ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_probability(p, name: str) -> float:
+    """Return ``p`` as a float, or raise if it is not in [0, 1]."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}.")
+    return float(p)
+
+
+def check_domain_values(values, domain_size: int, name: str = "values") -> np.ndarray:
+    """Return ``values`` as a 1-D int64 array of items in ``{0, …, domain_size-1}``.
+
+    Raises on NaN, non-integers, values outside the domain and non-1-D input, naming the first
+    offending entry.
+    """
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array (one item per user), got shape {arr.shape}.")
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{name} contains {arr[i]} at position {i}; remove or impute it first.")
+        if np.any(arr != np.round(arr)):
+            i = int(np.flatnonzero(arr != np.round(arr))[0])
+            raise ValueError(
+                f"{name} must hold item indices (integers), got {arr[i]} at position {i}."
+            )
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer item indices 0..{domain_size - 1}, got dtype {arr.dtype}."
+            " Map categories to indices first (e.g. with pandas.Categorical(...).codes)."
+        )
+    arr = arr.astype(np.int64, copy=False)
+    outside = (arr < 0) | (arr >= domain_size)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise ValueError(
+            f"{name}[{i}] = {arr[i]} is outside the domain {{0, …, {domain_size - 1}}}; "
+            f"either fix the value or enlarge domain_size."
+        )
+    return arr
+
+
+def check_binary(values, name: str = "bits") -> np.ndarray:
+    """Return ``values`` as a 1-D int8 array of 0/1, or raise naming the first bad entry."""
+    arr = check_domain_values(values, 2, name)
+    return arr.astype(np.int8)
