@@ -76,23 +76,34 @@ def grade_notebook(path, timeout: float = DEFAULT_TIMEOUT, progress: bool = Fals
                unit="step", disable=not progress, leave=False)
     cell_outcomes: dict[str, Outcome] = {}
     problems: list[str] = []
+    died_in = None
     session = KernelSession(path.parent.resolve())
     try:
         for index, cell in enumerate(cells):
+            bar.update()
             outcome = session.run(cell.source, timeout)
             exercise_id = exercise_of_cell(cell.source)
+            where = f"the cell of {exercise_id}" if exercise_id else f"code cell {index + 1}"
             if exercise_id:
                 cell_outcomes[exercise_id] = outcome
             if outcome.status != "ok":
-                where = exercise_id or f"code cell {index + 1}"
                 problems.append(f"{where}: {outcome.status} {outcome.ename} {outcome.evalue}"
                                 .strip())
-            bar.update()
+            if outcome.status == "dead":
+                died_in = where
+                break
         namespace = KernelNamespace(session, timeout)
         results = []
         for exercise in lesson.exercises:
-            results.append(_verdict(exercise, namespace, cell_outcomes.get(exercise.id)))
             bar.update()
+            if died_in:
+                results.append(CheckResult(
+                    exercise.id, exercise.title, False, 0, exercise.points,
+                    f"The kernel died while running {died_in} (or it would not stop), so "
+                    f"{exercise.id} could not be checked and scores zero. Find what ends the "
+                    "Python process there (os._exit, a crash, a loop that ignores interrupts)."))
+            else:
+                results.append(_verdict(exercise, namespace, cell_outcomes.get(exercise.id)))
     finally:
         bar.close()
         session.shutdown()
@@ -100,13 +111,11 @@ def grade_notebook(path, timeout: float = DEFAULT_TIMEOUT, progress: bool = Fals
 
 
 def _verdict(exercise, namespace, cell_outcome: Outcome | None) -> CheckResult:
-    if cell_outcome is not None and cell_outcome.status in ("timeout", "dead"):
-        reason = ("was still running at the time limit, so it was stopped"
-                  if cell_outcome.status == "timeout" else
-                  "killed the kernel (or never stopped)")
+    if cell_outcome is not None and cell_outcome.status == "timeout":
         return CheckResult(exercise.id, exercise.title, False, 0, exercise.points,
-                           f"The cell of {exercise.id} {reason}: look for a loop that never "
-                           "ends or work that is far too large, and make it finish quickly.")
+                           f"The cell of {exercise.id} was still running at the time limit, so "
+                           "it was stopped: look for a loop that never ends or work that is far "
+                           "too large, and make it finish quickly.")
     result = run_check(exercise, namespace)
     if not result.passed and cell_outcome is not None and cell_outcome.status == "error" \
             and cell_outcome.ename != "NotDoneYet":
