@@ -117,10 +117,12 @@ def _verdict(exercise, namespace, cell_outcome: Outcome | None) -> CheckResult:
                            "it was stopped: look for a loop that never ends or work that is far "
                            "too large, and make it finish quickly.")
     result = run_check(exercise, namespace)
-    if not result.passed and cell_outcome is not None and cell_outcome.status == "error" \
-            and cell_outcome.ename != "NotDoneYet":
-        note = (f"(The cell of {exercise.id} raised {cell_outcome.ename}: "
-                f"{cell_outcome.evalue})\n")
-        result = CheckResult(result.id, result.title, False, 0, result.max_points,
-                             note + result.message)
-    return result
+    if result.passed or cell_outcome is None or cell_outcome.status != "error":
+        return result
+    if cell_outcome.ename == "NotDoneYet":
+        message = (f"Exercise {exercise.id} is not done yet: replace the "
+                   "`raise NotDoneYet(...)` line with your answer and run the cell again.")
+    else:
+        message = (f"(The cell of {exercise.id} raised {cell_outcome.ename}: "
+                   f"{cell_outcome.evalue})\n{result.message}")
+    return CheckResult(result.id, result.title, False, 0, result.max_points, message)
