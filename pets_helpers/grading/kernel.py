@@ -37,7 +37,10 @@ class KernelSession:
 
     def __init__(self, cwd: str | os.PathLike, startup_timeout: float = 60.0):
         env = dict(os.environ, MPLBACKEND="Agg", PETS_HEADLESS="1", PYTHONHASHSEED="0")
-        self._km = KernelManager(kernel_name="python3")
+        self._dir = tempfile.TemporaryDirectory(prefix="pets-grade-")
+        # Local IPC sockets in a private folder: no TCP port, nothing readable by other users.
+        self._km = KernelManager(kernel_name="python3", transport="ipc",
+                                 ip=str(Path(self._dir.name) / "kernel"))
         self._km.start_kernel(cwd=str(cwd), env=env)
         self._kc = self._km.client()
         self._kc.start_channels()
@@ -47,7 +50,6 @@ class KernelSession:
             self.shutdown()
             raise RuntimeError(f"could not start a Python kernel: {exc}") from exc
         self.dead = False
-        self._dir = tempfile.TemporaryDirectory(prefix="pets-grade-")
 
     def run(self, code: str, timeout: float, silent: bool = False) -> Outcome:
         """Run ``code``; interrupt it after ``timeout`` seconds."""

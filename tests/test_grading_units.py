@@ -1,0 +1,141 @@
+"""Units of the grading engine: verdicts, feedback boxes, hints, tolerances, reports, CLI."""
+
+import csv
+import json
+
+import nbformat
+import numpy as np
+import pytest
+from scipy import stats
+
+from pets_helpers.grading import CheckResult, Exercise, Lesson, Mistake, NotDoneYet, hint
+from pets_helpers.grading.cli import main as grade_main
+from pets_helpers.grading.grader import GradeReport
+from pets_helpers.grading.namespace import LocalNamespace, run_check
+from pets_helpers.grading.report import format_table, pass_rates, write_class_report
+from pets_helpers.grading.tolerance import binomial_acceptance, normal_tolerance, z_score
+
+H = ("a", "b", "c")
+
+
+def ex(check):
+    return Exercise("L99.E1", "t", 3, check, H)
+
+
+def test_only_a_check_that_returns_passes():
+    assert run_check(ex(lambda ns: "nice"), LocalNamespace({})).passed
+    assert run_check(ex(lambda ns: None), LocalNamespace({})).message == "Correct."
+    for failing in (lambda ns: (_ for _ in ()).throw(Mistake("no")),
+                    lambda ns: ns.get("missing"),
+                    lambda ns: 1 / 0):
+        result = run_check(ex(failing), LocalNamespace({}))
+        assert not result.passed and result.points == 0 and result.max_points == 3
+
+
+def test_messages_name_the_problem():
+    def stub():
+        raise NotDoneYet("L99.E1")
+
+    def broken():
+        raise KeyError("oops")
+
+    msg = lambda names, check: run_check(ex(check), LocalNamespace(names)).message
+    assert "not done yet" in msg({"f": stub}, lambda ns: ns.call("f"))
+    assert "raised KeyError" in msg({"f": broken}, lambda ns: ns.call("f"))
+    assert "`f` is not defined" in msg({}, lambda ns: ns.call("f"))
+    assert "not a function" in msg({"f": 3}, lambda ns: ns.call("f"))
+    assert "checker itself failed" in msg({}, lambda ns: 1 / 0)
+
+
+def test_local_namespace_hands_out_copies():
+    data = {"arr": np.zeros(3)}
+    ns = LocalNamespace(data)
+    ns.get("arr")[0] = 5
+    assert data["arr"][0] == 0
+    assert ns.has("arr") and not ns.has("other")
+
+
+def test_exercise_and_lesson_definitions_are_validated():
+    with pytest.raises(ValueError, match="L01.E2"):
+        Exercise("E2", "t", 1, None, H)
+    with pytest.raises(ValueError, match="hint ladder"):
+        Exercise("L99.E1", "t", 1, None, ("only one",))
+    with pytest.raises(ValueError, match="does not belong"):
+        Lesson("L98", "t", "98_t", (ex(None),))
+
+
+def test_feedback_box_has_text_and_html_forms():
+    result = CheckResult("L99.E1", "title", False, 0, 2, "use <b>p</b>")
+    assert "[FAIL] L99.E1" in str(result) and "0/2 points" in str(result)
+    assert "&lt;b&gt;p&lt;/b&gt;" in result._repr_html_()
+    assert "Passed" in CheckResult("L99.E1", "t", True, 2, 2, "ok")._repr_html_()
+
+
+def test_hint_ladder_reveals_one_step_per_call():
+    texts = [str(hint("L01.E1")) for _ in range(4)]
+    assert texts[0].startswith("Hint 1/3") and texts[2].startswith("Hint 3/3")
+    assert "last hint" in texts[3]
+    assert "Hint 1/3" in hint("L01.E2")._repr_html_()
+    with pytest.raises(KeyError):
+        hint("L01.E99")
+    with pytest.raises(ValueError):
+        hint("nonsense")
+
+
+def test_binomial_acceptance_has_the_stated_false_fail_rate():
+    n, p = 10_000, 0.3
+    lo, hi = binomial_acceptance(n, p)
+    dist = stats.binom(n, p)
+    assert dist.cdf(lo - 1) + dist.sf(hi) <= 1e-6
+    assert dist.cdf(lo) + dist.sf(hi - 1) > 1e-6 / 2  # not needlessly wide
+    assert z_score() == pytest.approx(4.8916, abs=1e-3)
+    assert normal_tolerance(2.0) == pytest.approx(2 * z_score())
+    with pytest.raises(ValueError):
+        normal_tolerance(float("nan"))
+
+
+def report(name, points):
+    results = [CheckResult(f"L99.E{i + 1}", "t", p > 0, p, 2, "m") for i, p in enumerate(points)]
+    return GradeReport("L99", f"/x/{name}.ipynb", results)
+
+
+def test_class_report_csv_and_html(tmp_path):
+    reports = [report("ada", [2, 2]), report("bob", [0, 2])]
+    assert pass_rates(reports) == {"L99.E1": 0.5, "L99.E2": 1.0}
+    csv_path, html_path = write_class_report(reports, tmp_path / "out")
+    rows = list(csv.reader(csv_path.open()))
+    assert rows == [["student", "lesson", "score", "max_score", "L99.E1", "L99.E2"],
+                    ["ada", "L99", "4", "4", "2", "2"], ["bob", "L99", "2", "4", "0", "2"]]
+    page = html_path.read_text()
+    assert "ada" in page and "50%" in page and "mean score 3.0" in page
+    assert "score: 2/4" in format_table(reports[1])
+
+
+def test_cli_refuses_bad_input(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        grade_main([str(tmp_path / "missing.ipynb")])
+    with pytest.raises(SystemExit):
+        grade_main([str(tmp_path), "--timeout", "-1"])
+    with pytest.raises(SystemExit):
+        grade_main([str(tmp_path)])  # an empty folder
+    nb = tmp_path / "notes.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), nb)
+    assert grade_main([str(nb)]) == 2
+    assert "cannot tell which lesson" in capsys.readouterr().err
+
+
+def test_cli_grades_a_folder_into_a_class_report(tmp_path, capsys):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for student, answer in (("ada", "GRR"), ("bob", "nonsense")):
+        nb = nbformat.v4.new_notebook(metadata={"pets": {"lesson": "L01"}})
+        nb.cells = [nbformat.v4.new_code_cell(
+            "# Exercise L01.E6\ndef best_oracle(epsilon, domain_size):\n"
+            f"    return 'GRR' if domain_size < 3 * 2.718281828 ** epsilon + 2 else 'OUE'"
+            if student == "ada" else f"best_oracle = {answer!r}")]
+        nbformat.write(nb, subs / f"{student}.ipynb")
+    assert grade_main([str(subs), "--report", str(tmp_path / "grades"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["score"] for d in data] == [2, 0]
+    rows = list(csv.DictReader((tmp_path / "grades" / "report.csv").open()))
+    assert [(r["student"], r["L01.E6"]) for r in rows] == [("ada", "2"), ("bob", "0")]
