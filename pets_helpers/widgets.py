@@ -80,22 +80,26 @@ def is_headless() -> bool:
     return shell is None or type(shell).__name__ != "ZMQInteractiveShell"
 
 
-def explore(draw: Callable[..., None], **controls):
+def explore(draw: Callable[..., None], **controls) -> None:
     """Show ``controls`` and a figure that ``draw(**values)`` redraws on every change.
 
     ``draw`` makes its own figure with matplotlib. Headless, it is drawn once with the defaults.
     """
-    for name, control in controls.items():
-        if not isinstance(control, (Slider, Choice)):
-            raise TypeError(f"control {name!r} must be a Slider or a Choice, got "
-                            f"{type(control).__name__}")
+    _check_controls(controls)
     if is_headless():
         draw(**{name: c.value for name, c in controls.items()})
         plt.show()
-        return None
-    import ipywidgets as w
+        return
     from IPython.display import display
 
+    display(build_explorer(draw, **controls))
+
+
+def build_explorer(draw: Callable[..., None], **controls):
+    """The ipywidgets box behind :func:`explore` (controls on top, the live figure below)."""
+    import ipywidgets as w
+
+    _check_controls(controls)
     widgets = {name: c.widget() for name, c in controls.items()}
 
     def redraw(**values):
@@ -103,6 +107,11 @@ def explore(draw: Callable[..., None], **controls):
         plt.show()
 
     out = w.interactive_output(redraw, widgets)
-    box = w.VBox([w.HBox(list(widgets.values()), layout=w.Layout(flex_flow="row wrap")), out])
-    display(box)
-    return box
+    return w.VBox([w.HBox(list(widgets.values()), layout=w.Layout(flex_flow="row wrap")), out])
+
+
+def _check_controls(controls) -> None:
+    for name, control in controls.items():
+        if not isinstance(control, (Slider, Choice)):
+            raise TypeError(f"control {name!r} must be a Slider or a Choice, got "
+                            f"{type(control).__name__}")

@@ -21,10 +21,19 @@ def test_headless_explore_draws_once_with_defaults(monkeypatch):
     assert out is None and calls == [(1.0, "OUE")]
 
 
-def test_interactive_explore_builds_sliders_and_redraws(monkeypatch):
+def test_interactive_explore_displays_the_controls_once(monkeypatch):
+    import IPython.display
+
+    shown = []
     monkeypatch.setattr(widgets, "is_headless", lambda: False)
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    result = widgets.explore(lambda epsilon: None, epsilon=widgets.Slider("ε", 0.1, 10, 1.0))
+    assert result is None and len(shown) == 1 and type(shown[0]).__name__ == "VBox"
+
+
+def test_explorer_builds_sliders_and_redraws():
     calls = []
-    box = widgets.explore(lambda epsilon, k: calls.append((epsilon, k)),
+    box = widgets.build_explorer(lambda epsilon, k: calls.append((epsilon, k)),
                           epsilon=widgets.Slider("ε", 0.1, 10, 1.0, log=True),
                           k=widgets.Slider("k", 1, 9, 3, integer=True))
     slider, int_slider = box.children[0].children

@@ -344,5 +344,5 @@ def frequency_explorer(values, domain_size: int, labels=None, rng=None):
         plot_frequencies(truth, estimate, std, labels=labels,
                          title=f"{oracle} at ε = {epsilon:.2g} per user, {len(values):,} users")
 
-    return explore(draw, epsilon=Slider("ε", 0.1, 10.0, 1.0, log=True),
+    explore(draw, epsilon=Slider("ε", 0.1, 10.0, 1.0, log=True),
                    oracle=Choice("oracle", list(ORACLES), "OUE"))
