@@ -56,21 +56,24 @@ class SecureGenerator:
             low, high = 0, low
         low, high = int(low), int(high)
         span = high - low
-        if span <= 0:
-            raise ValueError(f"integers needs high > low, got low={low}, high={high}.")
+        if span <= 0 or span > (1 << 63):
+            raise ValueError(f"integers needs 0 < high - low ≤ 2**63, got low={low}, "
+                             f"high={high}.")
         count = 1 if size is None else int(np.prod(size))
-        if span == 1:
-            out = np.full(count, low, dtype=np.int64)
+        if span & (span - 1) == 0:  # a power of two: masking the low bits is exact
+            out = self._uint64(count) & np.uint64(span - 1)
         else:
             # Rejection sampling: accept draws below the largest multiple of span (< 2**64).
-            limit = np.uint64((1 << 64) - ((1 << 64) % span)) if (1 << 64) % span else None
-            draws = self._uint64(count).copy()
-            if limit is not None:
-                bad = draws >= limit
-                while bad.any():
-                    draws[bad] = self._uint64(int(bad.sum()))
-                    bad = draws >= limit
-            out = (draws % np.uint64(span)).astype(np.int64) + low
+            limit = np.uint64((1 << 64) - ((1 << 64) % span))
+            out = self._uint64(count).copy()
+            bad = out >= limit
+            while bad.any():
+                out[bad] = self._uint64(int(bad.sum()))
+                bad = out >= limit
+            out %= np.uint64(span)
+        out = out.view(np.int64)
+        if low:
+            out = out + low
         return int(out[0]) if size is None else out.reshape(size)
 
 

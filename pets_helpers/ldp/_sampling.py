@@ -4,10 +4,10 @@
 a 53-bit uniform float: P[True] = ceil(prob·2^53) / 2^53, i.e. ``prob`` rounded up to the next
 multiple of 2^-53 (a change of at most 1.1e-16, far below any privacy-relevant scale).
 
-It is faster because it spends one random *byte* per draw instead of 53 random bits: write the
-53-bit uniform integer K as K = K_hi·2^45 + K_lo with K_hi one byte. Then K < Q (Q =
-ceil(prob·2^53) = Q_hi·2^45 + Q_lo) holds iff K_hi < Q_hi, or K_hi == Q_hi and K_lo < Q_lo. Only
-the 1/256 of draws with K_hi == Q_hi need the 45 extra bits, which are drawn fresh.
+It is faster because it reads the 53-bit uniform integer K lazily, one byte at a time from
+the most significant end, and stops as soon as K < Q or K > Q is decided (Q = ceil(prob·2^53)):
+a draw costs about one random byte instead of 53 random bits, and the random source
+(especially the AES-based secure one) is the bottleneck of the bit-vector oracles.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import numpy as np
 
 from ..validation import check_probability
 
-_LOW_BITS = 45  # 53 = 8 (first byte) + 45
-_BYTES_PER_WORD = 7  # rng.integers(0, 2**56) gives 7 uniform bytes per 64-bit word
-_LOW7 = slice(0, 7) if sys.byteorder == "little" else slice(1, 8)
+_MIN_STAGE = 64  # fewer draws than this compare all their remaining bits at once
+_BYTES_PER_DRAW = 7  # a uniform draw from [0, 2^56) holds 7 uniform bytes
+# the 7 low-order bytes of a little- or big-endian 64-bit word, and its (zero) top byte
+_BYTE_POSITIONS = range(0, 7) if sys.byteorder == "little" else range(1, 8)
+_ZERO_BYTE = 7 if sys.byteorder == "little" else 0
 
 
 def exact_threshold(prob: float) -> int:
@@ -35,28 +37,55 @@ def implemented_probability(prob: float) -> float:
 
 
 def random_bytes(rng, count: int) -> np.ndarray:
-    """At least ``count`` independent uniform bytes drawn with ``rng.integers``, as a
-    (words, 7) uint8 view (not contiguous: use it directly, copying would cost a pass)."""
-    words = -(-count // _BYTES_PER_WORD)
-    raw = np.asarray(rng.integers(0, 1 << 56, words), dtype=np.int64)
-    return raw.view(np.uint8).reshape(words, 8)[:, _LOW7]
+    """``count`` independent uniform bytes (contiguous uint8) drawn with ``rng.integers``.
 
-
-def bernoulli_from_bytes(first_bytes: np.ndarray, prob: float, low_bits) -> np.ndarray:
-    """Combine one uniform byte per draw with lazily drawn low bits (see module docstring).
-
-    Returns a new contiguous bool array of ``first_bytes``' shape. ``low_bits(k)`` must return
-    ``k`` uniform integers in [0, 2^45).
+    A draw from [0, 2^56) is a 64-bit word with 7 uniform bytes and one zero byte. The words
+    are used in place, 8 bytes each, and the zero bytes (every 8th) are overwritten with
+    uniform bytes from a recursive call (1/8 as many). Integers rather than floats, because
+    converting floats back to integers costs more than drawing the integers.
     """
-    q = exact_threshold(prob)
-    q_hi, q_lo = q >> _LOW_BITS, q & ((1 << _LOW_BITS) - 1)
-    if q_hi >= 256:  # prob == 1
-        return np.ones(first_bytes.shape, dtype=bool)
-    out = np.less(first_bytes, np.uint8(q_hi))
-    if q_lo:
-        tie = np.flatnonzero(first_bytes == np.uint8(q_hi))
+    if count <= _BYTES_PER_DRAW:
+        word = np.asarray(rng.integers(0, 1 << 56, 1), dtype=np.int64).view(np.uint8)
+        return word[_BYTE_POSITIONS.start : _BYTE_POSITIONS.stop][:count].copy()
+    words = -(-count // 8)
+    out = np.asarray(rng.integers(0, 1 << 56, words), dtype=np.int64).view(np.uint8)
+    out[_ZERO_BYTE::8] = random_bytes(rng, words)
+    return out[:count]
+
+
+def random_nibbles(rng, count: int) -> np.ndarray:
+    """``count`` independent uniform 4-bit values (uint8 in 0..15): two per random byte."""
+    nbytes = -(-count // 2)
+    packed = random_bytes(rng, nbytes)
+    out = np.empty(2 * nbytes, dtype=np.uint8)
+    np.bitwise_and(packed, np.uint8(15), out=out[:nbytes])
+    np.right_shift(packed, np.uint8(4), out=out[nbytes:])
+    return out[:count]
+
+
+def below_threshold(rng, count: int, threshold: int, bits: int = 53, stage_bits: int = 8,
+                    min_stage: int = _MIN_STAGE) -> np.ndarray:
+    """``count`` independent draws of [K < threshold], K uniform on [0, 2^bits) (bool array).
+
+    K is read ``stage_bits`` (8 or 4) bits at a time, most significant first: with
+    K = N·2^r + R and threshold = T·2^r + T_R (r = bits - stage_bits), K < threshold iff N < T,
+    or N == T and R < T_R. Only the draws with N == T (1/256 for bytes) go on to the next bits,
+    recursively; fewer than ``min_stage`` draws compare all their remaining bits at once with
+    ``rng.integers``. (Bytes beat nibbles in practice: the tie handling is sparse indexing,
+    which costs far more per element at density 1/16 than at 1/256.)
+    """
+    if bits <= stage_bits or count < min_stage:
+        return np.asarray(rng.integers(0, 1 << bits, count)) < threshold
+    rest_bits = bits - stage_bits
+    t_hi, t_rest = threshold >> rest_bits, threshold & ((1 << rest_bits) - 1)
+    if t_hi >= 1 << stage_bits:  # threshold == 2^bits: always below
+        return np.ones(count, dtype=bool)
+    digits = random_bytes(rng, count) if stage_bits == 8 else random_nibbles(rng, count)
+    out = digits < np.uint8(t_hi)
+    if t_rest:
+        tie = np.flatnonzero(digits == np.uint8(t_hi))
         if tie.size:
-            out.reshape(-1)[tie] = np.asarray(low_bits(tie.size)) < q_lo
+            out[tie] = below_threshold(rng, tie.size, t_rest, rest_bits, stage_bits, min_stage)
     return out
 
 
@@ -70,6 +99,28 @@ def bernoulli(rng, prob: float, size) -> np.ndarray:
     count = int(np.prod(shape, dtype=np.int64))
     if count == 0 or prob == 0.0:
         return np.zeros(shape, dtype=bool)
-    first = random_bytes(rng, count)
-    out = bernoulli_from_bytes(first, prob, lambda k: rng.integers(0, 1 << _LOW_BITS, k))
-    return out.reshape(-1)[:count].reshape(shape)
+    return below_threshold(rng, count, exact_threshold(prob)).reshape(shape)
+
+
+def uniform_below(rng, k: int, size: int) -> np.ndarray:
+    """``size`` independent uniform integers in {0, …, k-1}.
+
+    For k ≤ 256 from random bytes: a byte below the largest multiple of k under 256 is
+    reduced mod k, larger bytes are redrawn (rejection keeps it exactly uniform); returns
+    uint8. Otherwise ``rng.integers`` (int64).
+    """
+    if k > 256:
+        return np.asarray(rng.integers(0, k, size), dtype=np.int64)
+    out = random_bytes(rng, size)
+    limit = 256 - 256 % k
+    if limit < 256:
+        redo = np.flatnonzero(out >= limit)
+        while redo.size:
+            fresh = random_bytes(rng, redo.size)
+            out[redo] = fresh
+            redo = redo[fresh >= limit]
+    if k & (k - 1) == 0:  # power of two: a mask is cheaper than the modulo
+        np.bitwise_and(out, np.uint8(k - 1), out=out)
+    else:
+        np.remainder(out, np.uint8(k), out=out)
+    return out

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..randomness import resolve_rng
 from ..validation import check_domain_values
-from .base import FrequencyOracle, grr_choose
+from .base import FrequencyOracle, as_items, grr_choose
 
 
 class GeneralizedRR(FrequencyOracle):
@@ -41,11 +41,11 @@ class GeneralizedRR(FrequencyOracle):
 
     def perturb(self, values, rng=None) -> np.ndarray:
         """One report per user: an item index (int64), the true one w.p. p."""
-        values = check_domain_values(values, self.domain_size, "values")
-        return grr_choose(resolve_rng(rng), values, self.domain_size, self.p)
+        values = as_items(values, self.domain_size, "values")
+        return grr_choose(resolve_rng(rng), values, self.domain_size, self.q)
 
     def _check_reports(self, reports) -> np.ndarray:
-        reports = check_domain_values(reports, self.domain_size, "reports")
+        reports = as_items(reports, self.domain_size, "reports")
         if reports.shape[0] == 0:
             raise ValueError("reports is empty: need at least one user's report to estimate.")
         return reports

@@ -26,7 +26,7 @@ import numpy as np
 from ..randomness import resolve_rng
 from ..validation import check_domain_values
 from . import hashing
-from .base import FrequencyOracle, grr_choose
+from .base import FrequencyOracle, as_items, grr_choose
 
 _CHUNK_USERS = 1 << 14  # users per aggregation chunk: a few uint64 arrays that stay in cache
 _DEFAULT_SEED = (0x9E3779B97F4A7C15, 0xD1B54A32D192ED03)  # fixed example seed for output_space
@@ -89,11 +89,11 @@ class OptimizedLocalHashing(FrequencyOracle):
 
     def perturb(self, values, rng=None) -> OLHReports:
         """Per user: a fresh random hash seed and the g-ary-RR'd bucket of their item."""
-        values = check_domain_values(values, self.domain_size, "values")
+        values = as_items(values, self.domain_size, "values")
         rng = resolve_rng(rng)
         a, b = hashing.draw_seeds(rng, values.shape[0])
         true_bucket = hashing.bucket(a, b, values, self.g).astype(np.int64)
-        return OLHReports(a, b, grr_choose(rng, true_bucket, self.g, self.p))
+        return OLHReports(a, b, grr_choose(rng, true_bucket, self.g, self.bucket_q))
 
     def _check_reports(self, reports) -> OLHReports:
         if not isinstance(reports, OLHReports):
@@ -110,7 +110,7 @@ class OptimizedLocalHashing(FrequencyOracle):
                 "OLH reports need 1-D arrays a, b, bucket of equal length, got shapes "
                 f"{a.shape}, {b.shape}, {y.shape}."
             )
-        y = check_domain_values(y, self.g, "reports.bucket")
+        y = as_items(y, self.g, "reports.bucket")
         if y.shape[0] == 0:
             raise ValueError("reports is empty: need at least one user's report to estimate.")
         return OLHReports(a, b, y)

@@ -20,9 +20,9 @@ import numpy as np
 from ..randomness import resolve_rng
 from ..validation import check_domain_values
 from ._sampling import bernoulli
-from .base import FrequencyOracle, check_binary_matrix
+from .base import FrequencyOracle, as_items, check_binary_matrix, column_counts
 
-_CHUNK_CELLS = 1 << 21  # random bytes/bits per chunk: a few MB of temporaries
+_CHUNK_CELLS = 1 << 20  # cells (user × bit) per chunk: a few MB of temporaries
 _MAX_ENUMERATED_BITS = 20
 
 
@@ -49,7 +49,7 @@ class OptimizedUnaryEncoding(FrequencyOracle):
         Processed in chunks of users, so temporaries stay at a few MB; the output itself
         takes n·d bytes (64 MB for 10^6 users and d = 64).
         """
-        values = check_domain_values(values, self.domain_size, "values")
+        values = as_items(values, self.domain_size, "values")
         rng = resolve_rng(rng)
         n, d = values.shape[0], self.domain_size
         out = np.empty((n, d), dtype=bool)
@@ -68,7 +68,7 @@ class OptimizedUnaryEncoding(FrequencyOracle):
         return int(reports.shape[0])
 
     def _support_counts(self, reports) -> np.ndarray:
-        return np.count_nonzero(reports, axis=0).astype(np.int64)
+        return column_counts(reports)
 
     def report_probability(self, value, report) -> float:
         """P[bits | value] = Π_j P[bit_j | value] (bits independent given the value)."""

@@ -19,6 +19,14 @@ from ..validation import check_binary, check_epsilon, check_positive_int, check_
 from ._sampling import bernoulli
 
 
+def _as_bits(values, name: str) -> np.ndarray:
+    """``check_binary`` with a fast path (two reductions) for valid 1-D integer/bool arrays."""
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "biu":
+        if values.size == 0 or (values.min() >= 0 and values.max() <= 1):
+            return values.astype(np.int8, copy=False)
+    return check_binary(values, name)
+
+
 def rr_keep_probability(epsilon) -> float:
     """p = e^ε/(1+e^ε): probability that a user reports their true bit."""
     epsilon = check_epsilon(epsilon)
@@ -31,10 +39,13 @@ def randomized_response(bits, epsilon, rng=None) -> np.ndarray:
     ``bits``: 1-D array of 0/1, one per user. ``rng``: None = cryptographically secure
     randomness; an int seed or numpy Generator for reproducibility. Returns int8 0/1.
     """
-    p = rr_keep_probability(epsilon)
-    bits = check_binary(bits, "bits")
-    keep = bernoulli(resolve_rng(rng), p, bits.shape[0])
-    return np.where(keep, bits, 1 - bits).astype(np.int8)
+    epsilon = check_epsilon(epsilon)
+    bits = _as_bits(bits, "bits")
+    # Draw the flip (probability 1-p): the sampler rounds it up to a multiple of 2^-53,
+    # which can only lower the likelihood ratio p/(1-p).
+    flip_probability = math.exp(-epsilon) / (1.0 + math.exp(-epsilon))
+    flip = bernoulli(resolve_rng(rng), flip_probability, bits.shape[0])
+    return np.bitwise_xor(bits, flip, dtype=np.int8)
 
 
 def rr_estimate(reports, epsilon) -> float:
@@ -43,10 +54,11 @@ def rr_estimate(reports, epsilon) -> float:
     Not clipped to [0, 1] (clipping would bias it).
     """
     p = rr_keep_probability(epsilon)
-    reports = check_binary(reports, "reports")
+    reports = _as_bits(reports, "reports")
     if reports.shape[0] == 0:
         raise ValueError("reports is empty: need at least one report to estimate a fraction.")
-    return float((reports.mean() - (1.0 - p)) / (2.0 * p - 1.0))
+    mean = np.count_nonzero(reports) / reports.shape[0]
+    return float((mean - (1.0 - p)) / (2.0 * p - 1.0))
 
 
 def rr_variance(n, epsilon, true_fraction=None, *, fixed_data: bool = False) -> float:

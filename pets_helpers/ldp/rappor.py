@@ -30,9 +30,15 @@ from ..randomness import resolve_rng
 from ..validation import check_domain_values, check_positive_int
 from . import hashing
 from ._sampling import bernoulli
-from .base import FrequencyOracle, check_binary_matrix, check_frequencies
+from .base import (
+    FrequencyOracle,
+    as_items,
+    check_binary_matrix,
+    check_frequencies,
+    column_counts,
+)
 
-_CHUNK_CELLS = 1 << 21
+_CHUNK_CELLS = 1 << 20  # cells (user × bit) per chunk: a few MB of temporaries
 _MAX_ENUMERATED_BITS = 20
 _SEED_SEARCH = 1000
 
@@ -148,7 +154,7 @@ class BloomRAPPOR(FrequencyOracle):
     # --- client ---------------------------------------------------------------------------
     def perturb(self, values, rng=None) -> np.ndarray:
         """n×m bool matrix: each user's Bloom filter with every bit flipped w.p. f/2."""
-        values = check_domain_values(values, self.domain_size, "values")
+        values = as_items(values, self.domain_size, "values")
         rng = resolve_rng(rng)
         n, m = values.shape[0], self._m
         out = np.empty((n, m), dtype=bool)
@@ -168,10 +174,10 @@ class BloomRAPPOR(FrequencyOracle):
 
     def bit_counts(self, reports) -> np.ndarray:
         """c_j: how many reports have bit j set, shape (m,)."""
-        return np.count_nonzero(self._check_reports(reports), axis=0).astype(np.int64)
+        return column_counts(self._check_reports(reports))
 
     def _support_counts(self, reports) -> np.ndarray:
-        bits = np.count_nonzero(reports, axis=0).astype(np.int64)
+        bits = column_counts(reports)
         return self._table.astype(np.int64) @ bits
 
     def support_counts(self, reports) -> np.ndarray:
