@@ -238,11 +238,12 @@ def markdown(rows, info, cfg) -> str:
         "xxhash ≥ 4 (older xxhash did this itself).",
         f"- goals: ≥ {GOAL_USERS_PER_S / 1e6:.0f} M users/s, ≥ {GOAL_SPEEDUP:.0f}× pure-ldp, "
         f"MSE/theory in [{GOAL_MSE[0]}, {GOAL_MSE[1]}]",
-        "- note: the bit-vector oracles draw one random byte per report bit (OUE: d, RAPPOR: m "
-        "bits per user). Through SecureGenerator.integers a random byte costs ≈ 3 ns (the "
-        "AES-CTR keystream itself ≈ 1 ns; the rest is its modulo, copies and casts), which "
-        "caps RAPPOR (m = 128) near 2 M users/s with the secure generator. Timings on this "
-        "shared VM vary by about ±30 % between runs.",
+        "- note: the bit-vector oracles draw about one random byte per report bit (OUE: d, "
+        "RAPPOR: m bits per user); SecureGenerator serves power-of-two ranges by masking its "
+        "AES-CTR keystream (≈ 1.5 ns per byte), so secure randomness costs about as much as "
+        "numpy's PCG64. pure-ldp's GRR is a cheap per-user Python loop (≈ 1 M users/s), so the "
+        "GRR speed-up is the smallest. Timings on this shared VM vary by about ±30 % between "
+        "runs.",
         "",
         "| oracle | ε | report bits | users/s numpy | users/s secure | pure-ldp users/s "
         "| speed-up | MSE/theory | goals met |",

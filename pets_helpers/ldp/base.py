@@ -51,15 +51,16 @@ class FrequencyOracle(abc.ABC):
         """d: items are the integers 0, …, d-1."""
         return self._domain_size
 
+    # Subclasses set self._p and self._q in __init__.
     @property
-    @abc.abstractmethod
     def p(self) -> float:
         """Probability that a user holding v supports v."""
+        return self._p
 
     @property
-    @abc.abstractmethod
     def q(self) -> float:
         """Probability that a user holding some other item supports v."""
+        return self._q
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(epsilon={self.epsilon!r}, domain_size={self.domain_size})"
@@ -149,8 +150,10 @@ def grr_choose(rng, true_index: np.ndarray, k: int, other_probability: float) ->
     (P[true] = 1 - k·q + q = p); this avoids a "skip the true index" pass.
     """
     n = true_index.shape[0]
-    use_uniform = bernoulli(rng, min(1.0, k * other_probability), n)
-    return np.where(use_uniform, uniform_below(rng, k, n), true_index)
+    redraw = np.flatnonzero(bernoulli(rng, min(1.0, k * other_probability), n))
+    out = np.array(true_index, dtype=np.int64)
+    out[redraw] = uniform_below(rng, k, redraw.size)
+    return out
 
 
 def as_items(values, domain_size: int, name: str) -> np.ndarray:

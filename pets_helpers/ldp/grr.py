@@ -31,14 +31,6 @@ class GeneralizedRR(FrequencyOracle):
         self._p = 1.0 / (1.0 + (self.domain_size - 1) * math.exp(-self.epsilon))
         self._q = self._p * math.exp(-self.epsilon)
 
-    @property
-    def p(self) -> float:
-        return self._p
-
-    @property
-    def q(self) -> float:
-        return self._q
-
     def perturb(self, values, rng=None) -> np.ndarray:
         """One report per user: an item index (int64), the true one w.p. p."""
         values = as_items(values, self.domain_size, "values")

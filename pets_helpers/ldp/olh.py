@@ -67,20 +67,12 @@ class OptimizedLocalHashing(FrequencyOracle):
         self._g = int(round(math.exp(self.epsilon))) + 1
         self._p = math.exp(self.epsilon) / (math.exp(self.epsilon) + self._g - 1)
         self._q_bucket = 1.0 / (math.exp(self.epsilon) + self._g - 1)
+        self._q = 1.0 / self._g  # a user with another item hashes to the reported bucket
 
     @property
     def g(self) -> int:
         """Number of hash buckets, round(e^ε) + 1."""
         return self._g
-
-    @property
-    def p(self) -> float:
-        return self._p
-
-    @property
-    def q(self) -> float:
-        """1/g: probability that a user with another item supports v."""
-        return 1.0 / self._g
 
     @property
     def bucket_q(self) -> float:

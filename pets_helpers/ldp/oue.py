@@ -33,15 +33,8 @@ class OptimizedUnaryEncoding(FrequencyOracle):
 
     def __init__(self, epsilon, domain_size) -> None:
         super().__init__(epsilon, domain_size)
+        self._p = 0.5
         self._q = 1.0 / (math.exp(self.epsilon) + 1.0)
-
-    @property
-    def p(self) -> float:
-        return 0.5
-
-    @property
-    def q(self) -> float:
-        return self._q
 
     def perturb(self, values, rng=None) -> np.ndarray:
         """n×d bool matrix: bit v of a user holding v is 1 w.p. 1/2, every other bit w.p. q.

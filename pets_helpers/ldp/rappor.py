@@ -107,16 +107,6 @@ class BloomRAPPOR(FrequencyOracle):
 
     # --- parameters -----------------------------------------------------------------------
     @property
-    def p(self) -> float:
-        """P[report bit = 1 | Bloom bit = 1] = 1 - f/2."""
-        return self._p
-
-    @property
-    def q(self) -> float:
-        """P[report bit = 1 | Bloom bit = 0] = f/2."""
-        return self._q
-
-    @property
     def f(self) -> float:
         """RAPPOR's noise parameter f = 2/(1 + e^{ε/(2h)})."""
         return self._f
