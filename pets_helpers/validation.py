@@ -97,3 +97,59 @@ def check_binary(values, name: str = "bits") -> np.ndarray:
     """Return ``values`` as a 1-D int8 array of 0/1, or raise naming the first bad entry."""
     arr = check_domain_values(values, 2, name)
     return arr.astype(np.int8)
+
+
+def check_positive(value, name: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number > 0 (a scale, a bound
+    on sensitivity, a granularity, …)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}.")
+    result = float(value)
+    if not math.isfinite(result) or result <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
+    return result
+
+
+def check_bounds(lower, upper, names: tuple[str, str] = ("lower", "upper")) -> tuple[float, float]:
+    """Return (lower, upper) as floats, or raise unless both are finite and lower < upper."""
+    out = []
+    for name, value in zip(names, (lower, upper)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}.")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{name} must be a finite number, got {value!r}.")
+        out.append(float(value))
+    if not out[0] < out[1]:
+        hint = "swap them" if out[0] > out[1] else "the range is empty"
+        raise ValueError(
+            f"{names[0]} must be < {names[1]}, got {names[0]}={lower!r}, {names[1]}={upper!r} "
+            f"({hint}). Bounds are public, data-independent limits, e.g. 0 and 200000 for incomes."
+        )
+    return out[0], out[1]
+
+
+def check_finite_array(values, name: str = "values") -> np.ndarray:
+    """Return ``values`` as a float64 array (any shape), or raise on NaN/inf or non-numbers.
+
+    The error names the first offending entry and its position.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} must hold numbers, got non-numeric entries (dtype object)."
+            ) from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.size and not np.isfinite(arr).all():
+        flat = arr.reshape(-1)
+        i = int(np.flatnonzero(~np.isfinite(flat))[0])
+        where = np.unravel_index(i, arr.shape) if arr.ndim > 1 else i
+        raise ValueError(
+            f"{name} contains {flat[i]} at position {where}; remove or impute missing and "
+            "infinite values first."
+        )
+    return arr
