@@ -39,6 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import fmt_rate, machine_info  # noqa: E402  (benchmarks/common.py)
+
 from pets_helpers.dp import (  # noqa: E402
     dp_mean,
     dp_mean_mse,
@@ -160,41 +162,6 @@ def mean_accuracy(reps: int) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- report
-def machine_info() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-
-    def version(pkg):
-        try:
-            return importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu, "nproc": nproc, "python": platform.python_version(),
-        "numpy": np.__version__, "opendp": version("opendp"),
-        "diffprivlib": version("diffprivlib"), "platform": platform.platform(),
-    }
-
-
-def fmt_rate(x) -> str:
-    if x is None:
-        return "—"
-    if x >= 1e6:
-        return f"{x / 1e6:.2f} M"
-    if x >= 1e3:
-        return f"{x / 1e3:.1f} k"
-    return f"{x:.0f}"
-
-
 def goals_met(row) -> str:
     if row["mechanism"] != "Laplace":
         return "(no goal)"
@@ -276,7 +243,7 @@ def main(argv=None) -> int:
     cfg = ({"n": 10**5, "runs": 1, "peer_n": 2000, "dpl_n": 2000, "mean_reps": 2000}
            if args.quick else
            {"n": 10**6, "runs": 3, "peer_n": 10**5, "dpl_n": 20_000, "mean_reps": 200_000})
-    info = machine_info()
+    info = machine_info("opendp", "diffprivlib")
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

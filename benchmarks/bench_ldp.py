@@ -39,6 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import fmt_rate, machine_info  # noqa: E402  (benchmarks/common.py)
+
 from pets_helpers.ldp import (  # noqa: E402
     ORACLES,
     olh_report_bits,
@@ -185,37 +187,6 @@ def time_pure_ldp(lib, name, epsilon, d, ours, data) -> float:
 
 
 # --- report -------------------------------------------------------------------------------
-def machine_info() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        pure = importlib.metadata.version("pure-ldp")
-    except importlib.metadata.PackageNotFoundError:
-        pure = "not installed"
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "nproc": nproc,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pure_ldp": pure,
-        "platform": platform.platform(),
-    }
-
-
-def fmt_rate(x) -> str:
-    if x is None:
-        return "—"
-    return f"{x / 1e6:.2f} M" if x >= 1e6 else f"{x / 1e3:.1f} k"
-
-
 def markdown(rows, info, cfg) -> str:
     lines = [
         "# LDP benchmark",
@@ -296,7 +267,7 @@ def main(argv=None) -> int:
     cfg = {"users": args.users, "d": d, "zipf": zipf, "epsilons": args.epsilons,
            "reps": args.reps, "runs": args.runs, "pure_users": args.pure_users,
            "rr_pi": float(rr_truth[0])}
-    info = machine_info()
+    info = machine_info("pure-ldp")
     rows = []
     t0 = time.perf_counter()
     for epsilon in args.epsilons:
