@@ -7,6 +7,7 @@ import importlib
 MODULES = {
     "L00": "l00_welcome",
     "L01": "l01_randomized_response",
+    "L03": "l03_composition",
 }
 
 

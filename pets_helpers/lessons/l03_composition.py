@@ -1,0 +1,635 @@
+"""Lesson 03 — Composition and privacy accounting: exercises, checks and widget wiring.
+
+Exercises
+- L03.E1 (2 pts): ``advanced_composition(epsilon, delta, k, delta_prime)`` (Dwork–Rothblum–Vadhan).
+- L03.E2 (2 pts): ``gaussian_total_epsilon(sigma, sensitivity, k, delta)`` through zCDP.
+- L03.E3 (2 pts): ``release_counts(accountant, counts, epsilon_each, rng)``: spend, then release,
+  stop at the first refusal.
+- L03.E4 (3 pts): ``reconstruct_secret(queries, answers)``: the Dinur–Nissim attack by least
+  squares.
+- L03.E5 (1 pt): ``collapse_noise(n, m, noise_levels, trials, rng)``: where the attack collapses.
+- L03.E6 (3 pts): ``allocate(total_epsilon, queries)``: a dashboard's budget, or "impossible".
+
+References come from :mod:`pets_helpers.accounting` and :mod:`pets_helpers.attacks`, on inputs
+that differ from the notebook's, so answers hard-coded for the notebook fail.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from scipy import stats
+
+from ..accounting import (
+    DashboardQuery,
+    PrivacyAccountant,
+    advanced_composition,
+    allocate_budget,
+    compose_rho,
+    gaussian_rho,
+    laplace_epsilon_for_error,
+    rho_to_epsilon,
+    rho_to_epsilon_simple,
+)
+from ..attacks.reconstruction import (
+    answer_queries,
+    make_secret_column,
+    noise_std,
+    predicted_lstsq_accuracy,
+    random_subset_queries,
+    reconstruct,
+    reconstruction_accuracy,
+)
+from ..grading import Exercise, Lesson, Mistake
+from ..grading.namespace import LearnerError
+from ..grading.tolerance import FALSE_FAIL, z_score
+
+SEED = 20260303
+
+
+def _rng(offset: int = 0):
+    return np.random.default_rng(SEED + offset)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+def _close(a: float, b: float, rel: float = 1e-9) -> bool:
+    return math.isfinite(a) and math.isfinite(b) and math.isclose(a, b, rel_tol=rel,
+                                                                  abs_tol=1e-15)
+
+
+# --- L03.E1: advanced composition ----------------------------------------------------------
+ADVANCED_CASES = [(0.1, 1e-7, 100, 1e-5), (0.01, 0.0, 10_000, 1e-6), (1.0, 1e-6, 10, 1e-6),
+                  (0.5, 0.0, 3, 1e-3), (0.05, 1e-8, 400, 1e-7)]
+
+
+def _advanced_variants(eps, delta, k, dp):
+    root = math.sqrt(2 * k * math.log(1 / dp)) * eps
+    tail = k * eps * math.expm1(eps)
+    return root, tail
+
+
+def check_advanced_composition(ns):
+    for eps, delta, k, dp in ADVANCED_CASES:
+        case = f"(ε={eps}, δ={delta:g}, k={k}, δ'={dp:g})"
+        try:
+            got = ns.call("advanced_composition", eps, delta, k, dp)
+        except LearnerError as exc:
+            if exc.ename == "ValueError" and "math domain" in exc.evalue:
+                raise Mistake(f"math.sqrt got a negative number {case}: ln(δ') is negative for "
+                              f"δ' < 1. The bound has ln(1/δ') = -ln(δ') under the root.") from None
+            raise
+        want_eps, want_delta = advanced_composition(eps, delta, k, dp)
+        if _is_number(got):
+            raise Mistake(f"advanced_composition returned one number ({float(got):.4g}); it must "
+                          f"return the pair (ε_total, δ_total): composition costs δ too. {case}")
+        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(map(_is_number, got)):
+            raise Mistake(f"advanced_composition should return a pair of numbers "
+                          f"(ε_total, δ_total), got {got!r:.80}. {case}")
+        g_eps, g_delta = float(got[0]), float(got[1])
+        root, tail = _advanced_variants(eps, delta, k, dp)
+        seen = f"{case}: expected ({want_eps:.6g}, {want_delta:.3g}), got ({g_eps:.6g}, {g_delta:.3g})"
+        if not math.isfinite(g_eps):
+            raise Mistake(f"ε_total is {g_eps}: did you take ln(δ') instead of ln(1/δ')? "
+                          f"ln(δ') < 0, so its square root is not a number. {seen}")
+        if not _close(g_eps, want_eps):
+            if _close(g_eps, root):
+                raise Mistake(f"Your ε_total is only the √(2k ln(1/δ'))·ε term: the second term "
+                              f"kε(e^ε − 1) is missing. It is what makes advanced composition "
+                              f"worse than kε for large ε. {seen}")
+            if _close(g_eps, root / math.sqrt(2) + tail):
+                raise Mistake(f"The factor 2 under the square root is missing: the first term is "
+                              f"√(2k·ln(1/δ'))·ε. {seen}")
+            if _close(g_eps, root + eps * math.expm1(eps)):
+                raise Mistake(f"The second term needs the factor k: kε(e^ε − 1), one ε(e^ε − 1) "
+                              f"per release. {seen}")
+            if _close(g_eps, math.sqrt(2 * k * math.log(1 / dp)) * eps + k * eps * math.exp(eps)):
+                raise Mistake(f"The second term is kε(e^ε − 1) (np.expm1 or np.exp(ε) - 1), "
+                              f"not kεe^ε. {seen}")
+            raise Mistake(f"ε_total should be √(2k ln(1/δ'))·ε + kε(e^ε − 1). {seen}")
+        if not _close(g_delta, want_delta):
+            if _close(g_delta, dp):
+                raise Mistake(f"δ_total forgets the kδ of the k releases themselves: it is "
+                              f"kδ + δ', each release may fail with probability δ. {seen}")
+            if _close(g_delta, k * delta):
+                raise Mistake(f"δ_total forgets δ', the extra failure probability that buys the "
+                              f"√k behaviour: it is kδ + δ'. {seen}")
+            raise Mistake(f"δ_total should be kδ + δ'. {seen}")
+    seq = 10_000 * 0.01
+    adv = advanced_composition(0.01, 0.0, 10_000, 1e-6)[0]
+    return (f"Right. For 10,000 releases at ε = 0.01 each, kε = {seq:g} but advanced composition "
+            f"gives {adv:.2f} (δ' = 1e-6) — about √k·ε instead of k·ε. For 3 releases it is worse "
+            f"than kε: always take the smaller valid bound.")
+
+
+# --- L03.E2: Gaussian releases through zCDP -------------------------------------------------
+GAUSSIAN_CASES = [(5.0, 1.0, 10, 1e-6), (20.0, 1.0, 100, 1e-6), (2.0, 3.0, 1, 1e-5),
+                  (50.0, 2.0, 1000, 1e-8), (8.0, 1.5, 37, 1e-7)]
+
+
+def check_gaussian_total_epsilon(ns):
+    for sigma, sens, k, delta in GAUSSIAN_CASES:
+        got = ns.call("gaussian_total_epsilon", sigma, sens, k, delta)
+        case = f"(σ={sigma}, Δ={sens}, k={k}, δ={delta:g})"
+        if not _is_number(got):
+            raise Mistake(f"gaussian_total_epsilon should return one number (the total ε), got "
+                          f"{type(got).__name__}. {case}")
+        got = float(got)
+        rho1 = gaussian_rho(sens, sigma)
+        rho = compose_rho([rho1] * k)
+        want = rho_to_epsilon_simple(rho, delta)
+        seen = f"{case}: expected {want:.6g}, got {got:.6g}"
+        if _close(got, want):
+            continue
+        if not math.isfinite(got):
+            raise Mistake(f"Your ε is {got}: under the root it must be ρ·ln(1/δ), which is "
+                          f"positive; ln(δ) is negative. {seen}")
+        if k > 1 and _close(got, rho_to_epsilon_simple(rho1, delta)):
+            raise Mistake(f"That is the ε of ONE release: zCDP composes by adding, so k releases "
+                          f"have ρ = k·Δ²/(2σ²). Multiply ρ by k before converting. {seen}")
+        if _close(got, rho_to_epsilon_simple(2 * rho, delta)):
+            raise Mistake(f"ρ of one Gaussian release is Δ²/(2σ²) — the 1/2 is missing. {seen}")
+        if k > 1 and _close(got, k * rho_to_epsilon_simple(rho1, delta)):
+            raise Mistake(f"You converted each release to (ε, δ) and added the k values of ε. "
+                          f"Add the ρ first (zCDP composes by summing ρ), then convert once: "
+                          f"that is where zCDP saves budget. {seen}")
+        classic = k * sens * math.sqrt(2 * math.log(1.25 / delta)) / sigma
+        if _close(got, classic):
+            raise Mistake(f"You added k classic Gaussian-mechanism ε values "
+                          f"Δ√(2 ln(1.25/δ))/σ: that is sequential composition (and its δ "
+                          f"would be kδ). Compose in zCDP instead: ρ = kΔ²/(2σ²), then "
+                          f"ε = ρ + 2√(ρ ln(1/δ)). {seen}")
+        if _close(got, rho_to_epsilon(rho, delta), rel=1e-6):
+            raise Mistake(f"That is the tighter Canonne–Kamath–Steinke conversion (the library's "
+                          f"rho_to_epsilon) — valid, but this exercise asks you to write the "
+                          f"simple one: ε = ρ + 2√(ρ ln(1/δ)). {seen}")
+        if _close(got, rho):
+            raise Mistake(f"You returned ρ itself; convert it to ε with ρ + 2√(ρ ln(1/δ)). "
+                          f"{seen}")
+        raise Mistake(f"Compute ρ = k·Δ²/(2σ²), then ε = ρ + 2√(ρ ln(1/δ)). {seen}")
+    sigma, k, delta = 20.0, 100, 1e-6
+    simple = rho_to_epsilon_simple(k * gaussian_rho(1.0, sigma), delta)
+    tight = rho_to_epsilon(k * gaussian_rho(1.0, sigma), delta)
+    return (f"Right. 100 releases with σ = 20 (Δ = 1): ε = {simple:.2f} at δ = 1e-6 with the "
+            f"simple conversion, {tight:.2f} with the tight one — while adding up 100 per-release "
+            f"(ε, δ/100) guarantees gives about 26. Compare with dp_accounting below.")
+
+
+# --- L03.E3: an accountant in front of every release ----------------------------------------
+COUNTS_A = [120, 45, 300, 8, 77]
+
+
+def _call_release(ns, accountant, counts, eps_each, rng):
+    try:
+        got = ns.call("release_counts", accountant, list(counts), eps_each, rng)
+    except LearnerError as exc:
+        if exc.ename == "BudgetExceeded":
+            raise Mistake("release_counts let a BudgetExceeded escape: the accountant refused a "
+                          "spend, which is how it says 'stop'. Wrap accountant.spend(...) in "
+                          "try/except BudgetExceeded and stop releasing (break) when it is "
+                          "refused; return what was released so far.") from None
+        raise
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Mistake(f"release_counts should return a pair (released, accountant), got "
+                      f"{type(got).__name__}.")
+    released, acc = got
+    if not isinstance(acc, PrivacyAccountant):
+        raise Mistake(f"The second value returned should be the accountant (a PrivacyAccountant), "
+                      f"got {type(acc).__name__}.")
+    try:
+        values = np.asarray(released, dtype=float)
+    except (TypeError, ValueError):
+        raise Mistake("The first value returned should be a list (or array) of the released "
+                      "numbers.") from None
+    if values.ndim != 1:
+        raise Mistake(f"released should be a flat list of numbers, got shape {values.shape}.")
+    if not np.all(np.isfinite(values)):
+        raise Mistake("released holds NaN or infinite values: only return the counts you "
+                      "actually released (stop at the first refusal).")
+    return values, acc
+
+
+def check_release_counts(ns):
+    # A: a fresh budget of 1.0, 0.3 per count: three fit, the fourth is refused.
+    acc0 = PrivacyAccountant(1.0)
+    values, acc = _call_release(ns, acc0, COUNTS_A, 0.3, _rng(31))
+    new = acc.ledger
+    case = "(PrivacyAccountant(1.0), 5 counts, ε_each = 0.3)"
+    if acc.total_epsilon != 1.0:
+        raise Mistake(f"The returned accountant has a total of {acc.total_epsilon:g}, not 1.0: "
+                      f"use (and return) the accountant you were given, not a new one. {case}")
+    if not new:
+        raise Mistake(f"The ledger is empty: you released {len(values)} counts without charging "
+                      f"the accountant. Call accountant.spend(epsilon_each, ...) for every count, "
+                      f"before releasing it. {case}")
+    if len(values) == len(new) + 1:
+        raise Mistake(f"You released {len(values)} counts but the ledger holds only {len(new)} "
+                      f"spends: the last count went out before its spend was refused. Spend "
+                      f"FIRST, release only if the spend succeeded. {case}")
+    if len(new) != 3 or len(values) != 3:
+        raise Mistake(f"With a budget of 1.0 and 0.3 per count exactly 3 counts fit (0.9), so 3 "
+                      f"should be released with 3 spends in the ledger; you released "
+                      f"{len(values)} with {len(new)} spends. {case}")
+    if any(not math.isclose(e.epsilon, 0.3, rel_tol=1e-12) or e.delta != 0 for e in new):
+        raise Mistake(f"Each spend should be (ε = 0.3, δ = 0); the ledger holds "
+                      f"{[(round(e.epsilon, 6), e.delta) for e in new]}. {case}")
+    if not math.isclose(acc.remaining[0], 0.1, abs_tol=1e-9):
+        raise Mistake(f"The accountant should report 0.1 remaining, it reports "
+                      f"{acc.remaining[0]:.6g}. {case}")
+    if np.array_equal(values, np.asarray(COUNTS_A[:3], dtype=float)):
+        raise Mistake(f"The released values are exactly the true counts: no noise was added. "
+                      f"Add Laplace noise of scale 1/ε_each to each count. {case}")
+    # B: an accountant that already paid for an earlier release.
+    acc0 = PrivacyAccountant(2.0)
+    acc0.spend(0.5, label="earlier release")
+    values, acc = _call_release(ns, acc0, list(range(10, 20)), 0.4, _rng(32))
+    labels = [e.label for e in acc.ledger]
+    case = "(an accountant with 2.0 in total, 0.5 already spent; ε_each = 0.4)"
+    if not labels or labels[0] != "earlier release":
+        raise Mistake(f"The earlier spend vanished from the ledger: keep using the accountant "
+                      f"you were given — it may already have paid for other releases. {case}")
+    if len(values) != 3 or len(acc.ledger) != 4:
+        raise Mistake(f"1.5 is left and each count costs 0.4, so exactly 3 counts fit; you "
+                      f"released {len(values)} with {len(acc.ledger) - 1} new spends. {case}")
+    # C: the noise: scale 1/ε, centred, drawn from rng.
+    n, eps = 400, 0.5
+    counts = np.arange(1000, 1000 + n)
+    values, acc = _call_release(ns, PrivacyAccountant(1000.0), counts.tolist(), eps, _rng(33))
+    if len(values) != n:
+        raise Mistake(f"With a budget of 1000 and ε_each = {eps}, all {n} counts fit, but you "
+                      f"released {len(values)}.")
+    noise = values - counts
+    b = 1 / eps
+    ff = FALSE_FAIL / 2
+    # Σ|noise|/b ~ Gamma(n, 1) exactly for Laplace noise of scale b.
+    lo, hi = stats.gamma(n).ppf(ff / 2) * b / n, stats.gamma(n).isf(ff / 2) * b / n
+    mean_abs = float(np.mean(np.abs(noise)))
+    if not lo <= mean_abs <= hi:
+        seen = f"(mean |noise| over {n} counts at ε_each = {eps}: {mean_abs:.3f}, expected ≈ {b:g})"
+        if np.all(noise == 0):
+            raise Mistake(f"No noise was added: released values equal the counts. {seen}")
+        if abs(mean_abs - eps) < abs(mean_abs - b):
+            raise Mistake(f"The noise is too small: its scale must be Δ/ε = 1/ε_each (here 2), "
+                          f"not ε_each (0.5). Smaller ε means MORE noise. {seen}")
+        raise Mistake(f"The noise does not look like Laplace noise of scale 1/ε_each: "
+                      f"|noise| should average 1/ε_each. {seen}")
+    half = z_score(ff / 2) * math.sqrt(2) * b / math.sqrt(n)  # ff/2: Laplace tails, n = 400
+    if abs(float(np.mean(noise))) > half:
+        raise Mistake(f"The noise is not centred on 0 (its mean over {n} counts is "
+                      f"{np.mean(noise):.2f}): use rng.laplace(0, 1/epsilon_each), which is "
+                      f"symmetric, so the released counts stay unbiased.")
+    a1, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(34))
+    a2, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(34))
+    a3, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(35))
+    if not np.array_equal(a1, a2):
+        raise Mistake("release_counts gave different values for the same seeded rng: draw the "
+                      "noise from the `rng` argument (rng.laplace(...)), not from np.random.")
+    if np.array_equal(a1, a3):
+        raise Mistake("release_counts gave identical values for two different seeds: it does not "
+                      "seem to use `rng`. Draw the noise with rng.laplace(0, 1/epsilon_each).")
+    return ("Right: every release was paid for before it happened, the refused one never went "
+            "out, and the ledger shows exactly what the public has seen. This order — spend, "
+            "then release — is how OpenDP, Tumult and diffprivlib's BudgetAccountant work too.")
+
+
+# --- L03.E4: the reconstruction attack -----------------------------------------------------
+RECON_CASES = [  # (n, m, noise scale, mechanism, offset)
+    (100, 400, 5.0, "uniform", 41),
+    (120, 300, 2.0, "laplace", 42),
+    (100, 400, 0.0, "uniform", 43),
+    (150, 600, 1.0, "gaussian", 44),
+]
+
+
+def _as_guess(value, n: int, xhat: np.ndarray) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        raise Mistake(f"reconstruct_secret should return a numpy array, got "
+                      f"{type(value).__name__}.") from None
+    if arr.shape != (n,):
+        raise Mistake(f"reconstruct_secret should return one bit per person: shape ({n},), got "
+                      f"shape {arr.shape}. (queries has one column per person.)")
+    if arr.dtype.kind not in "biuf":
+        raise Mistake(f"reconstruct_secret should return numbers 0/1, got dtype {arr.dtype}.")
+    if not np.isin(arr, (0, 1)).all():
+        if arr.dtype.kind == "f" and np.allclose(arr, xhat, atol=1e-6):
+            raise Mistake("You returned the least-squares solution itself (real numbers near 0 "
+                          "and 1). The secret is a bit: round it — (x > 0.5).astype(int).")
+        raise Mistake("reconstruct_secret should return only 0s and 1s (the guessed secret bits): "
+                      "round the least-squares solution at 1/2.")
+    return arr.astype(np.int8)
+
+
+def check_reconstruct_secret(ns):
+    for n, m, scale, mech, offset in RECON_CASES:
+        gen = _rng(offset)
+        secret = make_secret_column(n, gen)
+        queries = random_subset_queries(n, m, gen)
+        answers = answer_queries(queries, secret, scale, gen, mechanism=mech)
+        case = f"(n = {n} people, m = {m} queries, {mech} noise of scale {scale:g})"
+        try:
+            raw = ns.call("reconstruct_secret", queries.copy(), answers.copy())
+        except LearnerError as exc:
+            words = ("dimension", "shape", "align", "mismatch")
+            if exc.ename in ("LinAlgError", "ValueError") and any(w in exc.evalue for w in words):
+                raise Mistake(f"Your function raised {exc.ename}: {exc.evalue}. queries is m × n "
+                              f"(one row per query, one column per person) and answers has m "
+                              f"entries: solve queries @ x ≈ answers, i.e. "
+                              f"np.linalg.lstsq(queries, answers) — not queries.T. {case}") from None
+            raise
+        xhat = np.linalg.lstsq(queries.astype(float), answers, rcond=None)[0]
+        guess = _as_guess(raw, n, xhat)
+        got = reconstruction_accuracy(secret, guess)
+        ref = reconstruction_accuracy(secret, reconstruct(queries, answers))
+        if got >= ref - 0.02:
+            continue
+        seen = f"{case}: your guess is right for {got:.0%} of people, least squares gets {ref:.0%}"
+        if np.all(guess == guess[0]):
+            raise Mistake(f"Every person got the same bit ({guess[0]}): that is no better than "
+                          f"guessing. Solve for one x_j per person, then round each. {seen}")
+        if np.mean(guess == (xhat > 0)) > 0.97:
+            raise Mistake(f"You rounded at 0: people whose secret is 0 have x̂ near 0, about half "
+                          f"of them slightly positive. Round at 1/2 (x > 0.5). {seen}")
+        raise Mistake(f"Your reconstruction is less accurate than least squares rounded at 1/2. "
+                      f"{seen}")
+    return ("Right: from noisy counts alone you recovered almost every secret bit. Least squares "
+            "errs on person j by about N(0, 4σ²/(m − n)), so with m = 4n queries the attack "
+            "survives noise up to a few times √n.")
+
+
+# --- L03.E5: where does the attack collapse? -----------------------------------------------
+COLLAPSE_THRESHOLD = 0.6
+COLLAPSE_CASES = [  # (n, m, grid of uniform noise bounds E, trials, offset)
+    (100, 400, [2.0, 6.0, 18.0, 54.0, 160.0], 100, 51),
+    (120, 480, [2.2, 6.6, 20.0, 60.0, 175.0], 80, 52),
+]
+_SD_INFLATION, _MODEL_ERROR = 1.2, 0.008
+
+
+def collapse_bracket(n, m, levels, trials, threshold=COLLAPSE_THRESHOLD,
+                     false_fail=FALSE_FAIL):
+    """Indices (lo, hi) of the grid levels a correct measurement can return.
+
+    Mean accuracy over ``trials`` at level E is ≈ N(p(E), p(1-p)/(n·trials)) with p from
+    :func:`predicted_lstsq_accuracy` (checked against 400-trial measurements to ±0.005; we
+    allow 0.008 and inflate the spread by 1.2). The first level below ``threshold`` can be
+    ``lo`` (the first whose accuracy might dip below) up to ``hi`` (the first certainly below).
+    """
+    z = z_score(false_fail / len(levels))
+    lo = hi = None
+    for k, level in enumerate(levels):
+        p = predicted_lstsq_accuracy(n, m, noise_std(level, "uniform"))
+        margin = z * _SD_INFLATION * math.sqrt(p * (1 - p) / (n * trials)) + _MODEL_ERROR
+        if lo is None and p - margin < threshold:
+            lo = k
+        if hi is None and p + margin < threshold:
+            hi = k
+    return lo, (len(levels) - 1 if hi is None else hi)
+
+
+def check_collapse_noise(ns):
+    ff = FALSE_FAIL / len(COLLAPSE_CASES)
+    for n, m, levels, trials, offset in COLLAPSE_CASES:
+        got = ns.call("collapse_noise", n, m, list(levels), trials, _rng(offset))
+        case = f"(n = {n}, m = {m}, noise levels {levels}, {trials} trials)"
+        if not _is_number(got):
+            raise Mistake(f"collapse_noise should return one number — a noise level from the "
+                          f"grid — got {type(got).__name__} {got!r:.60}. {case}")
+        got = float(got)
+        lo, hi = collapse_bracket(n, m, levels, trials, false_fail=ff)
+        ok = levels[lo:hi + 1]
+        if any(math.isclose(got, lv, rel_tol=1e-9) for lv in ok):
+            continue
+        expect = (f"expected {ok[0]:g}" if len(ok) == 1
+                  else f"expected one of {', '.join(f'{v:g}' for v in ok)}")
+        seen = f"{case}: {expect}, got {got:g}"
+        if lo > 0 and math.isclose(got, levels[lo - 1], rel_tol=1e-9):
+            raise Mistake(f"{levels[lo - 1]:g} is the last level where the attack still works "
+                          f"(accuracy ≥ {COLLAPSE_THRESHOLD}); return the FIRST level at which "
+                          f"the mean accuracy drops below {COLLAPSE_THRESHOLD}. {seen}")
+        if float(got).is_integer() and lo <= int(got) <= hi and not any(
+                math.isclose(got, lv) for lv in levels):
+            raise Mistake(f"You returned the position {int(got)} in the grid; return the noise "
+                          f"level itself (the `noise` column). {seen}")
+        for k in range(max(lo - 1, 0), min(hi + 2, len(levels))):
+            std = noise_std(levels[k], "uniform")
+            if math.isclose(got, std / math.sqrt(n), rel_tol=1e-6):
+                raise Mistake(f"That is noise_over_sqrt_n (std/√n) — useful for the plot, but "
+                              f"return the noise level E from the grid (the `noise` column). "
+                              f"{seen}")
+            if math.isclose(got, std, rel_tol=1e-6):
+                raise Mistake(f"That is the noise standard deviation E/√3; return the noise "
+                              f"level E from the grid (the `noise` column). {seen}")
+        if not any(math.isclose(got, lv, rel_tol=1e-9) for lv in levels):
+            raise Mistake(f"Return one of the noise levels you were given. {seen}")
+        raise Mistake(f"Run accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng) and "
+                      f"return the first `noise` whose `accuracy_mean` is below "
+                      f"{COLLAPSE_THRESHOLD}. {seen}")
+    return ("Right. Theory (Φ(√(m − n)/(4σ)) = 0.6) puts the collapse at a noise std of about "
+            "√(m − n)/1.01 ≈ 1.7√n for m = 4n: noise of order √n per answer is enough to stop "
+            "this attack.")
+
+
+# --- L03.E6: allocating a dashboard's budget ------------------------------------------------
+def _q(name, sensitivity, error, confidence):
+    return {"name": name, "sensitivity": sensitivity, "error": error, "confidence": confidence}
+
+
+def _near_miss_case():
+    """Two queries whose targets need exactly 1.02 × a total of 0.5."""
+    share = 1.02 * 0.5 / 2
+    return ("a dashboard 2% over budget", 0.5, [
+        _q("trips", 2, 2 * math.log(1 / (1 - 0.95)) / share, 0.95),
+        _q("zone_heatmap", 1, math.log(1 / (1 - 0.9)) / share, 0.9)])
+
+
+ALLOCATION_CASES = [  # (label, total ε, queries)
+    ("a bus-network dashboard", 1.0, [
+        _q("riders", 1, 40, 0.95), _q("taps", 6, 150, 0.95),
+        _q("stop_heatmap", 1, 12, 0.9), _q("minutes_on_board", 120, 8000, 0.9)]),
+    ("a tight bike-share dashboard", 0.55, [
+        _q("rentals", 3, 30, 0.5), _q("station_heatmap", 1, 8, 0.9),
+        _q("km_ridden", 20, 600, 0.99)]),
+    ("a dashboard with a precise heatmap", 1.0, [
+        _q("riders", 1, 40, 0.95), _q("stop_heatmap", 1, 3, 0.99)]),
+    _near_miss_case(),
+]
+
+
+def _reference(total, queries):
+    return allocate_budget(total, [DashboardQuery(q["name"], q["sensitivity"],
+                                                  target_error=q["error"],
+                                                  confidence=q["confidence"])
+                                   for q in queries], spread="none")
+
+
+def check_allocate(ns):
+    for label, total, queries in ALLOCATION_CASES:
+        got = ns.call("allocate", total, [dict(q) for q in queries])
+        ref = _reference(total, queries)
+        mins = {q["name"]: laplace_epsilon_for_error(q["sensitivity"], q["error"],
+                                                     q["confidence"]) for q in queries}
+        case = (f"(on {label}: total ε = {total:g}; the targets need at least "
+                f"{ref.required_epsilon:.4g})")
+        if isinstance(got, str):
+            if got.strip().lower() != "impossible":
+                raise Mistake(f"allocate should return a dict name → ε, or exactly the string "
+                              f"'impossible'; got {got!r}. {case}")
+            if ref.feasible:
+                raise Mistake(f"You answered 'impossible', but the smallest ε meeting each "
+                              f"target add up to {ref.required_epsilon:.4g} ≤ {total:g}: the "
+                              f"design is feasible. Compute each minimal ε = "
+                              f"Δ·ln(1/(1 − confidence))/error and compare their sum with the "
+                              f"total. {case}")
+            continue
+        if not isinstance(got, dict):
+            raise Mistake(f"allocate should return a dict {{query name: ε}} or the string "
+                          f"'impossible'; got {type(got).__name__}. {case}")
+        if not ref.feasible:
+            spent = sum(float(v) for v in got.values() if _is_number(v))
+            raise Mistake(f"These targets need ε = {ref.required_epsilon:.4g} in total, more "
+                          f"than the {total:g} available, so the design is impossible — yet you "
+                          f"returned an allocation (spending {spent:.4g}). Check Σ ε_min ≤ total "
+                          f"and return 'impossible' when it fails. {case}")
+        names = [q["name"] for q in queries]
+        if sorted(map(str, got)) != sorted(names):
+            raise Mistake(f"The dict should have exactly one entry per query, keyed by name: "
+                          f"{names}; got keys {sorted(map(str, got))}. {case}")
+        if not all(_is_number(got[k]) and math.isfinite(float(got[k])) and float(got[k]) > 0
+                   for k in names):
+            raise Mistake(f"Every ε must be a finite number > 0; got {got}. {case}")
+        eps = {k: float(got[k]) for k in names}
+        short = [k for k in names if eps[k] < mins[k] * (1 - 1e-9)]
+        if short:
+            qs = {q["name"]: q for q in queries}
+            ratio = [eps[k] * qs[k]["error"] / qs[k]["sensitivity"] for k in names]
+            lns = [math.log(1 / (1 - qs[k]["confidence"])) for k in names]
+            same = all(math.isclose(r, ratio[0], rel_tol=1e-6) for r in ratio)
+            k = short[0]
+            q = qs[k]
+            cover = 1 - math.exp(-q["error"] * eps[k] / q["sensitivity"])
+            detail = (f"'{k}' gets ε = {eps[k]:.4g}, so P[|noise| ≤ {q['error']:g}] = "
+                      f"1 − e^(−error·ε/Δ) = {cover:.3f} < {q['confidence']:g}")
+            if same and math.isclose(ratio[0], math.sqrt(2), rel_tol=1e-6):
+                raise Mistake(f"You set ε = √2·Δ/error, which makes the noise's standard "
+                              f"deviation equal to the error — but a Laplace draw exceeds one "
+                              f"standard deviation 24% of the time (e^−√2), far more often than "
+                              f"1 − confidence allows. Use P[|Lap(Δ/ε)| ≤ t] = 1 − e^(−tε/Δ) ≥ c, "
+                              f"i.e. ε ≥ Δ·ln(1/(1−c))/t. {detail}. {case}")
+            if same and len(set(round(v, 9) for v in lns)) > 1:
+                raise Mistake(f"Your ε is proportional to Δ/error for every query, ignoring the "
+                              f"confidence: a 99% target needs more ε than a 90% one. Use "
+                              f"ε ≥ Δ·ln(1/(1−c))/error. {detail}. {case}")
+            raise Mistake(f"Not every query meets its target: {detail}. Give each query at least "
+                          f"Δ·ln(1/(1−c))/error. {case}")
+        spent = math.fsum(eps.values())
+        if spent > total * (1 + 1e-9):
+            raise Mistake(f"Your ε add up to {spent:.6g}, more than the total {total:g}: the "
+                          f"queries are answered on the same people, so their ε add up "
+                          f"(sequential composition). Spend at most the total. {case}")
+    return ("Right. The heatmap costs one ε however many cells it has, because each person "
+            "falls in one cell (parallel composition); what breaks a budget is precision: "
+            "halving an error doubles its ε.")
+
+
+# --- the lesson -----------------------------------------------------------------------------
+LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
+    Exercise("L03.E1", "Advanced composition", 2, check_advanced_composition, (
+        "Two terms make up ε_total: one grows like √k, the other like k. And the δ of every "
+        "release still adds up.",
+        "ε_total = √(2k·ln(1/δ'))·ε + k·ε·(e^ε − 1) and δ_total = k·δ + δ'. Use math.log and "
+        "math.expm1 (or math.exp(ε) − 1).",
+        "return (math.sqrt(2 * k * math.log(1 / delta_prime)) * epsilon + k * epsilon * "
+        "math.expm1(epsilon), k * delta + delta_prime)",
+    )),
+    Exercise("L03.E2", "Gaussian releases through zCDP", 2, check_gaussian_total_epsilon, (
+        "Work in zCDP: find ρ for one release, compose k releases, and convert to (ε, δ) once, "
+        "at the end.",
+        "One Gaussian release is ρ = Δ²/(2σ²)-zCDP; k of them are kρ-zCDP; ρ-zCDP implies "
+        "(ρ + 2√(ρ ln(1/δ)), δ)-DP.",
+        "rho = k * sensitivity**2 / (2 * sigma**2); return rho + 2 * math.sqrt(rho * "
+        "math.log(1 / delta))",
+    )),
+    Exercise("L03.E3", "Spend, then release", 2, check_release_counts, (
+        "The order matters: ask the accountant first; only if it agrees may the count go out. "
+        "When it refuses it raises BudgetExceeded.",
+        "Loop over the counts: inside try, accountant.spend(epsilon_each, label=...); in "
+        "`except BudgetExceeded: break`; after a successful spend append count + "
+        "rng.laplace(0, 1 / epsilon_each).",
+        "released = []; for i, c in enumerate(counts): try: accountant.spend(epsilon_each, "
+        "label=f'count {i}') except BudgetExceeded: break; released.append(c + rng.laplace(0, "
+        "1 / epsilon_each)). Then return released, accountant.",
+    )),
+    Exercise("L03.E4", "Reconstruct the secret column", 3, check_reconstruct_secret, (
+        "The answers are a ≈ Q·x with Q the m × n 0/1 query matrix and x the secret bits: find "
+        "the x that explains the answers best.",
+        "Least squares: x̂ = argmin ‖Qx − a‖² is np.linalg.lstsq(queries, answers, rcond=None)[0]. "
+        "It is real-valued; each secret is a bit.",
+        "x = np.linalg.lstsq(queries, answers, rcond=None)[0]; return (x > 0.5).astype(int)",
+    )),
+    Exercise("L03.E5", "Where the attack collapses", 1, check_collapse_noise, (
+        "The library measures the attack for you: accuracy_vs_noise returns one row per noise "
+        "level.",
+        "table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng); keep the rows "
+        "whose accuracy_mean is below 0.6.",
+        "below = table[table['accuracy_mean'] < 0.6]; return float(below['noise'].iloc[0])",
+    )),
+    Exercise("L03.E6", "Allocate a dashboard's budget", 3, check_allocate, (
+        "First find the smallest ε that meets each query's target on its own; then ask whether "
+        "they fit in the total together.",
+        "|Laplace(Δ/ε)| is exponential: P[|noise| ≤ error] = 1 − e^(−error·ε/Δ). Setting it ≥ "
+        "confidence gives ε_min = Δ·ln(1/(1 − confidence))/error. The queries compose "
+        "sequentially: feasible iff Σ ε_min ≤ total.",
+        "mins = {q['name']: q['sensitivity'] * math.log(1 / (1 - q['confidence'])) / q['error'] "
+        "for q in queries}; return 'impossible' if sum(mins.values()) > total_epsilon else mins "
+        "(or scale them all up by total/sum to use the whole budget).",
+    )),
+))
+
+
+# --- widget wiring ---------------------------------------------------------------------------
+def reconstruction_explorer(n: int = 200, m: int = 800, seed: int = 3):
+    """Noise slider → which people the Dinur–Nissim attack unmasks (green) or misses (red).
+
+    One secret column and one set of m random subset queries (seeded, so only the noise
+    changes); the answers get uniform noise in [−E, E] and least squares is rounded at 1/2.
+    The title gives the accuracy, the theory, and the total ε the same noise would buy as
+    Laplace noise over m answers (ε = m/b, by sequential composition).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    from ..widgets import Slider, explore
+
+    gen = np.random.default_rng(seed)
+    secret = make_secret_column(n, gen)
+    queries = random_subset_queries(n, m, gen)
+    base = answer_queries(queries, secret, 1.0, gen)  # noise uniform in [−1, 1]
+    exact = answer_queries(queries, secret, 0.0)
+    unit = base - exact
+    cols = 20 if n % 20 == 0 else n
+    cmap = ListedColormap(["#c0392b", "#27ae60"])
+
+    def draw(noise):
+        guess = reconstruct(queries, exact + noise * unit)
+        right = (guess == secret).reshape(-1, cols)
+        acc = reconstruction_accuracy(secret, guess)
+        theory = predicted_lstsq_accuracy(n, m, noise_std(noise, "uniform"))
+        laplace_eps = m * math.sqrt(6) / noise
+        rows = right.shape[0]
+        fig, ax = plt.subplots(figsize=(7, 0.34 * rows * 20 / cols + 0.7), layout="constrained")
+        ax.imshow(right, cmap=cmap, vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"noise up to ±{noise:.3g} per answer ({noise / math.sqrt(n):.2g}·√n): "
+                     f"{acc:.0%} of secrets recovered (theory {theory:.0%}, guessing 50%)\n"
+                     f"green: bit recovered, red: missed. Laplace noise of the same std on "
+                     f"{m} answers would be ε ≈ {laplace_eps:.3g} in total", fontsize=9)
+
+    explore(draw, noise=Slider("noise E per answer", 0.5, 500.0, 10.0, log=True))

@@ -1,0 +1,318 @@
+"""Right and typical wrong answers to Lesson 03's exercises."""
+
+import math
+
+import numpy as np
+
+from pets_helpers.accounting import BudgetExceeded
+from pets_helpers.attacks.reconstruction import accuracy_vs_noise
+
+
+# --- E1: advanced composition -----------------------------------------------------------------
+def advanced_right(epsilon, delta, k, delta_prime):
+    eps = math.sqrt(2 * k * math.log(1 / delta_prime)) * epsilon + k * epsilon * (
+        math.exp(epsilon) - 1)
+    return eps, k * delta + delta_prime
+
+
+def advanced_numpy(epsilon, delta, k, delta_prime):  # also right: numpy, returns a list
+    return [np.sqrt(2 * k * np.log(1 / delta_prime)) * epsilon
+            + k * epsilon * np.expm1(epsilon), k * delta + delta_prime]
+
+
+def advanced_no_second_term(epsilon, delta, k, delta_prime):
+    return math.sqrt(2 * k * math.log(1 / delta_prime)) * epsilon, k * delta + delta_prime
+
+
+def advanced_log_delta(epsilon, delta, k, delta_prime):
+    eps = math.sqrt(2 * k * math.log(delta_prime)) * epsilon + k * epsilon * math.expm1(epsilon)
+    return eps, k * delta + delta_prime
+
+
+def advanced_log_delta_numpy(epsilon, delta, k, delta_prime):
+    with np.errstate(invalid="ignore"):
+        eps = np.sqrt(2 * k * np.log(delta_prime)) * epsilon + k * epsilon * np.expm1(epsilon)
+    return eps, k * delta + delta_prime
+
+
+def advanced_no_two(epsilon, delta, k, delta_prime):
+    eps = math.sqrt(k * math.log(1 / delta_prime)) * epsilon + k * epsilon * math.expm1(epsilon)
+    return eps, k * delta + delta_prime
+
+
+def advanced_only_epsilon(epsilon, delta, k, delta_prime):
+    return advanced_right(epsilon, delta, k, delta_prime)[0]
+
+
+def advanced_no_k_delta(epsilon, delta, k, delta_prime):
+    return advanced_right(epsilon, delta, k, delta_prime)[0], delta_prime
+
+
+# --- E2: Gaussian releases through zCDP ------------------------------------------------------
+def gaussian_right(sigma, sensitivity, k, delta):
+    rho = k * sensitivity**2 / (2 * sigma**2)
+    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+
+
+def gaussian_one_release(sigma, sensitivity, k, delta):
+    rho = sensitivity**2 / (2 * sigma**2)
+    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+
+
+def gaussian_no_half(sigma, sensitivity, k, delta):
+    rho = k * sensitivity**2 / sigma**2
+    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+
+
+def gaussian_classic_sum(sigma, sensitivity, k, delta):
+    return k * sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / sigma
+
+
+def gaussian_convert_then_add(sigma, sensitivity, k, delta):
+    return k * gaussian_one_release(sigma, sensitivity, k, delta)
+
+
+def gaussian_tight(sigma, sensitivity, k, delta):
+    from pets_helpers.accounting import rho_to_epsilon
+    return rho_to_epsilon(k * sensitivity**2 / (2 * sigma**2), delta)
+
+
+# --- E3: spend, then release -----------------------------------------------------------------
+def release_right(accountant, counts, epsilon_each, rng):
+    released = []
+    for i, count in enumerate(counts):
+        try:
+            accountant.spend(epsilon_each, label=f"count {i}")
+        except BudgetExceeded:
+            break
+        released.append(count + rng.laplace(0, 1 / epsilon_each))
+    return released, accountant
+
+
+def release_can_spend(accountant, counts, epsilon_each, rng):  # also right
+    out = []
+    for count in counts:
+        if not accountant.can_spend(epsilon_each):
+            break
+        accountant.spend(epsilon_each, label="count")
+        out.append(float(count + rng.laplace(0.0, 1.0 / epsilon_each)))
+    return np.array(out), accountant
+
+
+def release_no_spending(accountant, counts, epsilon_each, rng):
+    return [c + rng.laplace(0, 1 / epsilon_each) for c in counts], accountant
+
+
+def release_before_spending(accountant, counts, epsilon_each, rng):
+    released = []
+    for count in counts:
+        released.append(count + rng.laplace(0, 1 / epsilon_each))
+        try:
+            accountant.spend(epsilon_each)
+        except BudgetExceeded:
+            break
+    return released, accountant
+
+
+def release_uncaught(accountant, counts, epsilon_each, rng):
+    released = []
+    for count in counts:
+        accountant.spend(epsilon_each)
+        released.append(count + rng.laplace(0, 1 / epsilon_each))
+    return released, accountant
+
+
+def release_scale_epsilon(accountant, counts, epsilon_each, rng):
+    released = []
+    for count in counts:
+        try:
+            accountant.spend(epsilon_each)
+        except BudgetExceeded:
+            break
+        released.append(count + rng.laplace(0, epsilon_each))
+    return released, accountant
+
+
+def release_no_noise(accountant, counts, epsilon_each, rng):
+    released = []
+    for count in counts:
+        try:
+            accountant.spend(epsilon_each)
+        except BudgetExceeded:
+            break
+        released.append(count)
+    return released, accountant
+
+
+def release_new_accountant(accountant, counts, epsilon_each, rng):
+    from pets_helpers.accounting import PrivacyAccountant
+    return release_right(PrivacyAccountant(accountant.total_epsilon), counts, epsilon_each, rng)
+
+
+def release_global_random(accountant, counts, epsilon_each, rng):
+    released = []
+    for count in counts:
+        try:
+            accountant.spend(epsilon_each)
+        except BudgetExceeded:
+            break
+        released.append(count + np.random.laplace(0, 1 / epsilon_each))
+    return released, accountant
+
+
+# --- E4: reconstruction ----------------------------------------------------------------------
+def reconstruct_right(queries, answers):
+    x = np.linalg.lstsq(queries, answers, rcond=None)[0]
+    return (x > 0.5).astype(int)
+
+
+def reconstruct_pinv(queries, answers):  # also right
+    return np.round(np.linalg.pinv(queries.astype(float)) @ answers).clip(0, 1).astype(np.int8)
+
+
+def reconstruct_not_rounded(queries, answers):
+    return np.linalg.lstsq(queries, answers, rcond=None)[0]
+
+
+def reconstruct_threshold_zero(queries, answers):
+    x = np.linalg.lstsq(queries, answers, rcond=None)[0]
+    return (x > 0).astype(int)
+
+
+def reconstruct_transposed(queries, answers):
+    x = np.linalg.lstsq(queries.T, answers, rcond=None)[0]
+    return (x > 0.5).astype(int)
+
+
+def reconstruct_mean(queries, answers):
+    x = np.linalg.lstsq(queries, answers, rcond=None)[0]
+    return np.full(queries.shape[1], int(x.mean() > 0.5))
+
+
+# --- E5: collapse ----------------------------------------------------------------------------
+def collapse_right(n, m, noise_levels, trials, rng):
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
+    below = table[table["accuracy_mean"] < 0.6]
+    return float(below["noise"].iloc[0])
+
+
+def collapse_last_working(n, m, noise_levels, trials, rng):
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
+    above = table[table["accuracy_mean"] >= 0.6]
+    return float(above["noise"].iloc[-1])
+
+
+def collapse_over_sqrt_n(n, m, noise_levels, trials, rng):
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
+    below = table[table["accuracy_mean"] < 0.6]
+    return float(below["noise_over_sqrt_n"].iloc[0])
+
+
+def collapse_index(n, m, noise_levels, trials, rng):
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
+    return int(np.argmax(table["accuracy_mean"].to_numpy() < 0.6))
+
+
+# --- E6: the dashboard's budget --------------------------------------------------------------
+def _min_eps(q):
+    return q["sensitivity"] * math.log(1 / (1 - q["confidence"])) / q["error"]
+
+
+def allocate_right(total_epsilon, queries):
+    mins = {q["name"]: _min_eps(q) for q in queries}
+    if sum(mins.values()) > total_epsilon:
+        return "impossible"
+    return mins
+
+
+def allocate_spread(total_epsilon, queries):  # also right: use the whole budget
+    mins = {q["name"]: _min_eps(q) for q in queries}
+    need = sum(mins.values())
+    if need > total_epsilon * (1 + 1e-12):
+        return "Impossible"
+    return {name: e * total_epsilon / need for name, e in mins.items()}
+
+
+def allocate_ignores_confidence(total_epsilon, queries):
+    mins = {q["name"]: q["sensitivity"] / q["error"] for q in queries}
+    return "impossible" if sum(mins.values()) > total_epsilon else mins
+
+
+def allocate_no_feasibility(total_epsilon, queries):
+    return {q["name"]: _min_eps(q) for q in queries}
+
+
+def allocate_always_impossible(total_epsilon, queries):
+    return "impossible"
+
+
+def allocate_std(total_epsilon, queries):
+    mins = {q["name"]: math.sqrt(2) * q["sensitivity"] / q["error"] for q in queries}
+    return "impossible" if sum(mins.values()) > total_epsilon else mins
+
+
+def allocate_equal_split(total_epsilon, queries):
+    return {q["name"]: total_epsilon / len(queries) for q in queries}
+
+
+RIGHT = {
+    "L03.E1": {"advanced_composition": advanced_right},
+    "L03.E2": {"gaussian_total_epsilon": gaussian_right},
+    "L03.E3": {"release_counts": release_right},
+    "L03.E4": {"reconstruct_secret": reconstruct_right},
+    "L03.E5": {"collapse_noise": collapse_right},
+    "L03.E6": {"allocate": allocate_right},
+}
+
+# Further right answers (variants a learner may well write); every check must pass them too.
+ALSO_RIGHT = [
+    ("L03.E1", {"advanced_composition": advanced_numpy}),
+    ("L03.E3", {"release_counts": release_can_spend}),
+    ("L03.E4", {"reconstruct_secret": reconstruct_pinv}),
+    ("L03.E6", {"allocate": allocate_spread}),
+]
+
+WRONG = [
+    ("L03.E1", "no-second-term", {"advanced_composition": advanced_no_second_term},
+     "kε(e^ε − 1) is missing"),
+    ("L03.E1", "log-delta", {"advanced_composition": advanced_log_delta}, "ln(1/δ')"),
+    ("L03.E1", "log-delta-numpy", {"advanced_composition": advanced_log_delta_numpy},
+     "ln(1/δ')"),
+    ("L03.E1", "no-two", {"advanced_composition": advanced_no_two}, "factor 2"),
+    ("L03.E1", "only-epsilon", {"advanced_composition": advanced_only_epsilon},
+     "pair (ε_total, δ_total)"),
+    ("L03.E1", "no-k-delta", {"advanced_composition": advanced_no_k_delta}, "forgets the kδ"),
+    ("L03.E2", "one-release", {"gaussian_total_epsilon": gaussian_one_release},
+     "multiply ρ by k"),
+    ("L03.E2", "no-half", {"gaussian_total_epsilon": gaussian_no_half}, "the 1/2 is missing"),
+    ("L03.E2", "classic-sum", {"gaussian_total_epsilon": gaussian_classic_sum},
+     "classic gaussian"),
+    ("L03.E2", "convert-then-add", {"gaussian_total_epsilon": gaussian_convert_then_add},
+     "add the ρ first"),
+    ("L03.E2", "tight", {"gaussian_total_epsilon": gaussian_tight}, "simple one"),
+    ("L03.E3", "no-spending", {"release_counts": release_no_spending}, "without charging"),
+    ("L03.E3", "release-first", {"release_counts": release_before_spending}, "spend first"),
+    ("L03.E3", "uncaught", {"release_counts": release_uncaught}, "except BudgetExceeded"),
+    ("L03.E3", "scale-epsilon", {"release_counts": release_scale_epsilon}, "1/ε_each"),
+    ("L03.E3", "no-noise", {"release_counts": release_no_noise}, "no noise"),
+    ("L03.E3", "new-accountant", {"release_counts": release_new_accountant},
+     "earlier spend vanished"),
+    ("L03.E3", "global-random", {"release_counts": release_global_random}, "same seeded rng"),
+    ("L03.E4", "not-rounded", {"reconstruct_secret": reconstruct_not_rounded}, "round it"),
+    ("L03.E4", "threshold-zero", {"reconstruct_secret": reconstruct_threshold_zero},
+     "rounded at 0"),
+    ("L03.E4", "transposed", {"reconstruct_secret": reconstruct_transposed}, "not queries.T"),
+    ("L03.E4", "mean", {"reconstruct_secret": reconstruct_mean}, "same bit"),
+    ("L03.E5", "last-working", {"collapse_noise": collapse_last_working},
+     "last level where the attack still works"),
+    ("L03.E5", "over-sqrt-n", {"collapse_noise": collapse_over_sqrt_n}, "noise_over_sqrt_n"),
+    ("L03.E5", "index", {"collapse_noise": collapse_index}, "position"),
+    ("L03.E6", "ignores-confidence", {"allocate": allocate_ignores_confidence},
+     "ignoring the confidence"),
+    ("L03.E6", "no-feasibility", {"allocate": allocate_no_feasibility},
+     "return 'impossible' when it fails"),
+    ("L03.E6", "always-impossible", {"allocate": allocate_always_impossible},
+     "design is feasible"),
+    ("L03.E6", "std", {"allocate": allocate_std}, "standard deviation"),
+    ("L03.E6", "equal-split", {"allocate": allocate_equal_split}, "meets its target"),
+]
