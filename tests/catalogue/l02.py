@@ -1,0 +1,190 @@
+"""Right and typical wrong answers to Lesson 02's exercises."""
+
+import numpy as np
+
+from pets_helpers.attacks.floating_point import could_produce
+from pets_helpers.dp import dp_mean_mse, laplace_mechanism
+
+# --- right answers (written as a learner would) ---------------------------------------------
+MEAN_INCOME_QUERY = """
+SELECT   PUMA, AVG(income) AS mean_income
+FROM     households
+WHERE    income IS NOT NULL
+GROUP BY PUMA
+ORDER BY PUMA
+"""
+
+
+def sum_sensitivity(lower, upper):
+    return max(abs(lower), abs(upper))
+
+
+def dp_mean_release(incomes, lower, upper, epsilon, rng):
+    clipped = np.clip(incomes, lower, upper)
+    noisy_sum = laplace_mechanism(clipped.sum(), max(abs(lower), abs(upper)), epsilon / 2,
+                                  rng=rng)
+    noisy_count = laplace_mechanism(len(clipped), 1, epsilon / 2, rng=rng)
+    return noisy_sum / max(noisy_count, 1)
+
+
+def clipping_mse(incomes, upper, epsilon):
+    m = np.clip(incomes, 0, upper).mean()
+    return (m - incomes.mean()) ** 2 + dp_mean_mse(len(incomes), m, 0, upper, epsilon)
+
+
+def clipping_mse_continuous(incomes, upper, epsilon):  # continuous Laplace formulas: also right
+    m = np.clip(incomes, 0, upper).mean()
+    n = len(incomes)
+    var = (2 * (upper / (epsilon / 2)) ** 2 + m**2 * 2 * (1 / (epsilon / 2)) ** 2) / n**2
+    return (m - incomes.mean()) ** 2 + var
+
+
+def guess_input(outputs, scale):
+    r0, r1 = could_produce(outputs, 0, scale), could_produce(outputs, 1, scale)
+    return np.where(r1 & ~r0, 1, np.where(r0 & ~r1, 0, (outputs > 0.5).astype(int)))
+
+
+def classic_sigma(sensitivity, epsilon, delta):
+    return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon
+
+
+RIGHT = {
+    "L02.E1": {"MEAN_INCOME_QUERY": MEAN_INCOME_QUERY},
+    "L02.E2": {"sum_sensitivity": sum_sensitivity},
+    "L02.E3": {"dp_mean_release": dp_mean_release},
+    "L02.E4": {"clipping_mse": clipping_mse},
+    "L02.E5": {"classic_sigma": classic_sigma},
+    "L02.E6": {"guess_input": guess_input},
+}
+ALSO_RIGHT = [
+    ("L02.E1", {"MEAN_INCOME_QUERY": "select PUMA, sum(income) * 1.0 / count(income) "
+                                     "from households group by PUMA;"}),
+    ("L02.E4", {"clipping_mse": clipping_mse_continuous}),
+]
+
+
+# --- wrong answers ---------------------------------------------------------------------------
+SQL_COUNT_STAR = ("SELECT PUMA, SUM(income) * 1.0 / COUNT(*) AS mean_income FROM households "
+                  "GROUP BY PUMA")
+SQL_NO_GROUP = "SELECT PUMA, AVG(income) AS mean_income FROM households"
+SQL_WRONG_GROUP = "SELECT ST AS PUMA, AVG(income) AS mean_income FROM households GROUP BY ST"
+SQL_INT_DIV = ("SELECT PUMA, SUM(income) / COUNT(income) AS mean_income FROM households "
+               "GROUP BY PUMA")
+
+
+def sens_replace(lower, upper):
+    return upper - lower
+
+
+def sens_upper(lower, upper):
+    return upper
+
+
+def sens_one(lower, upper):
+    return 1
+
+
+def _release(incomes, lower, upper, eps_sum, eps_count, sens, rng, clip=True, count_noise=True):
+    values = np.clip(incomes, lower, upper) if clip else np.asarray(incomes)
+    noisy_sum = laplace_mechanism(values.sum(), sens, eps_sum, rng=rng)
+    n = len(values)
+    noisy_count = laplace_mechanism(n, 1, eps_count, rng=rng) if count_noise else n
+    return noisy_sum / max(noisy_count, 1)
+
+
+def mean_no_clip(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon / 2, epsilon / 2,
+                    max(abs(lower), abs(upper)), rng, clip=False)
+
+
+def mean_full_eps(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon, epsilon, max(abs(lower), abs(upper)), rng)
+
+
+def mean_replace_sens(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon / 2, epsilon / 2, upper - lower, rng)
+
+
+def mean_upper_sens(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon / 2, epsilon / 2, upper, rng)
+
+
+def mean_exact_count(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon / 2, epsilon / 2,
+                    max(abs(lower), abs(upper)), rng, count_noise=False)
+
+
+def mean_global_random(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon / 2, epsilon / 2,
+                    max(abs(lower), abs(upper)), None)
+
+
+def mean_sens_one(incomes, lower, upper, epsilon, rng):
+    return _release(incomes, lower, upper, epsilon / 2, epsilon / 2, 1, rng)
+
+
+def clip_variance_only(incomes, upper, epsilon):
+    m = np.clip(incomes, 0, upper).mean()
+    return dp_mean_mse(len(incomes), m, 0, upper, epsilon)
+
+
+def clip_bias_only(incomes, upper, epsilon):
+    return (np.clip(incomes, 0, upper).mean() - incomes.mean()) ** 2
+
+
+def clip_bias_not_squared(incomes, upper, epsilon):
+    m = np.clip(incomes, 0, upper).mean()
+    return abs(m - incomes.mean()) + dp_mean_mse(len(incomes), m, 0, upper, epsilon)
+
+
+def guess_threshold(outputs, scale):
+    return (outputs > 0.5).astype(int)
+
+
+def guess_inverted(outputs, scale):
+    return 1 - guess_input(outputs, scale)
+
+
+def guess_one_input(outputs, scale):
+    return could_produce(outputs, 1, scale).astype(int)
+
+
+def sigma_no_sqrt(sensitivity, epsilon, delta):
+    return sensitivity * 2 * np.log(1.25 / delta) / epsilon
+
+
+def sigma_no_125(sensitivity, epsilon, delta):
+    return sensitivity * np.sqrt(2 * np.log(1 / delta)) / epsilon
+
+
+def sigma_eps_squared(sensitivity, epsilon, delta):
+    return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon**2
+
+
+WRONG = [
+    ("L02.E1", "count-star", {"MEAN_INCOME_QUERY": SQL_COUNT_STAR}, "COUNT(*)"),
+    ("L02.E1", "no-group-by", {"MEAN_INCOME_QUERY": SQL_NO_GROUP}, "GROUP BY PUMA"),
+    ("L02.E1", "wrong-group", {"MEAN_INCOME_QUERY": SQL_WRONG_GROUP}, "group by the area"),
+    ("L02.E1", "int-division", {"MEAN_INCOME_QUERY": SQL_INT_DIV}, "integer division"),
+    ("L02.E1", "syntax", {"MEAN_INCOME_QUERY": "SELECT PUMA AVG(income) FROM households"},
+     "could not run"),
+    ("L02.E2", "replace-one", {"sum_sensitivity": sens_replace}, "replaced"),
+    ("L02.E2", "upper", {"sum_sensitivity": sens_upper}, "upper alone"),
+    ("L02.E2", "one", {"sum_sensitivity": sens_one}, "sensitivity of a *count*"),
+    ("L02.E3", "no-clip", {"dp_mean_release": mean_no_clip}, "without clipping"),
+    ("L02.E3", "full-eps", {"dp_mean_release": mean_full_eps}, "spends 2ε"),
+    ("L02.E3", "replace-sens", {"dp_mean_release": mean_replace_sens}, "upper − lower"),
+    ("L02.E3", "upper-sens", {"dp_mean_release": mean_upper_sens}, "not upper alone"),
+    ("L02.E3", "exact-count", {"dp_mean_release": mean_exact_count}, "count seems"),
+    ("L02.E3", "global-random", {"dp_mean_release": mean_global_random}, "same seeded rng"),
+    ("L02.E3", "sens-one", {"dp_mean_release": mean_sens_one}, "far too small"),
+    ("L02.E4", "variance-only", {"clipping_mse": clip_variance_only}, "variance only"),
+    ("L02.E4", "bias-only", {"clipping_mse": clip_bias_only}, "squared bias only"),
+    ("L02.E4", "bias-not-squared", {"clipping_mse": clip_bias_not_squared}, "square the bias"),
+    ("L02.E5", "no-sqrt", {"classic_sigma": sigma_no_sqrt}, "square root"),
+    ("L02.E5", "no-1.25", {"classic_sigma": sigma_no_125}, "ln(1.25/δ)"),
+    ("L02.E5", "eps-squared", {"classic_sigma": sigma_eps_squared}, "not ε²"),
+    ("L02.E6", "threshold", {"guess_input": guess_threshold}, "which values are possible"),
+    ("L02.E6", "inverted", {"guess_input": guess_inverted}, "inverted"),
+    ("L02.E6", "one-input", {"guess_input": guess_one_input}, "only one input"),
+]
