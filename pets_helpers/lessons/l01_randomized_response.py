@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import as_float
 from ..grading.tolerance import FALSE_FAIL, binomial_acceptance
 from ..ldp import ORACLES, OptimizedUnaryEncoding, rr_estimate, rr_keep_probability, rr_variance
 
@@ -31,17 +32,6 @@ def _as_binary_array(value, shape, name: str) -> np.ndarray:
     if arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all():
         raise Mistake(f"{name} should return only 0s and 1s (the reported bits).")
     return arr.astype(np.int8)
-
-
-def _as_float(value, name: str) -> float:
-    try:
-        out = float(np.asarray(value, dtype=float).reshape(()))
-    except Exception:
-        raise Mistake(f"{name} should return one number, got {type(value).__name__} "
-                      f"{value!r:.60}.") from None
-    if not math.isfinite(out):
-        raise Mistake(f"{name} returned {out}; it should be a finite number.")
-    return out
 
 
 def _within(count: int, n: int, prob: float, false_fail: float) -> bool:
@@ -111,7 +101,7 @@ ESTIMATE_CASES = [(1.0, 600, 1000), (0.5, 3_000, 10_000), (1.0, 200, 1000), (2.0
 def check_rr_estimate(ns):
     for eps, ones, n in ESTIMATE_CASES:
         reports = np.r_[np.ones(ones, np.int8), np.zeros(n - ones, np.int8)]
-        got = _as_float(ns.call("rr_estimate", reports, eps), "rr_estimate")
+        got = as_float(ns.call("rr_estimate", reports, eps), "rr_estimate")
         want = rr_estimate(reports, eps)
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
@@ -142,7 +132,7 @@ VARIANCE_CASES = [(1000, 1.0, 0.3), (50_000, 0.5, 0.9), (200, 3.0, 0.5), (10_000
 
 def check_rr_variance(ns):
     for n, eps, pi in VARIANCE_CASES:
-        got = _as_float(ns.call("rr_variance", n, eps, pi), "rr_variance")
+        got = as_float(ns.call("rr_variance", n, eps, pi), "rr_variance")
         want = rr_variance(n, eps, pi)
         if math.isclose(got, want, rel_tol=1e-9):
             continue

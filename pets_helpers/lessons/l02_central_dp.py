@@ -23,6 +23,7 @@ from ..dp import (
     laplace_noise_plan,
 )
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import as_float
 from ..grading.tolerance import FALSE_FAIL
 
 SEED = 20260202
@@ -31,17 +32,6 @@ PRIVACY_UNIT = "one household's record"
 
 def _rng(offset: int = 0):
     return np.random.default_rng(SEED + offset)
-
-
-def _as_float(value, name: str) -> float:
-    try:
-        out = float(np.asarray(value, dtype=float).reshape(()))
-    except Exception:
-        raise Mistake(f"{name} should return one number, got {type(value).__name__} "
-                      f"{value!r:.60}.") from None
-    if not math.isfinite(out):
-        raise Mistake(f"{name} returned {out}; it should be a finite number.")
-    return out
 
 
 # --- L02.E1: the exact answer in SQL ------------------------------------------------------------
@@ -137,7 +127,7 @@ SENSITIVITY_CASES = [(0.0, 100_000.0), (-59_999.0, 300_000.0), (-300_000.0, 100_
 
 def check_sum_sensitivity(ns):
     for lower, upper in SENSITIVITY_CASES:
-        got = _as_float(ns.call("sum_sensitivity", lower, upper), "sum_sensitivity")
+        got = as_float(ns.call("sum_sensitivity", lower, upper), "sum_sensitivity")
         want = clipped_sum_sensitivity(lower, upper)
         if math.isclose(got, want, rel_tol=1e-12):
             continue
@@ -195,16 +185,16 @@ def _mixture_quantiles(k: int, false_fail: float) -> tuple[float, float]:
 
 def _e3_outputs(ns, values, bounds, offset):
     lower, upper = bounds
-    return np.array([_as_float(ns.call("dp_mean_release", values, lower, upper, E3_EPSILON,
+    return np.array([as_float(ns.call("dp_mean_release", values, lower, upper, E3_EPSILON,
                                        _rng(offset + i)), "dp_mean_release")
                      for i in range(E3_REPEATS)])
 
 
 def check_dp_mean_release(ns):
     s1, b1, s2, b2 = _e3_data()
-    a = _as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
-    b = _as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
-    c = _as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(8)), "dp_mean_release")
+    a = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
+    b = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
+    c = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(8)), "dp_mean_release")
     if a != b:
         raise Mistake("dp_mean_release gave different answers for the same seeded rng: pass "
                       "`rng` to both laplace_mechanism calls (rng=rng), so that a seed makes the "
@@ -294,7 +284,7 @@ def check_clipping_mse(ns):
     x = _e4_incomes()
     n, mean = len(x), float(x.mean())
     for upper, eps in E4_CASES:
-        got = _as_float(ns.call("clipping_mse", x.copy(), upper, eps), "clipping_mse")
+        got = as_float(ns.call("clipping_mse", x.copy(), upper, eps), "clipping_mse")
         want = dp_mean_mse(n, mean, 0.0, upper, eps, true_values=x)
         if math.isclose(got, want, rel_tol=0.03):
             continue
@@ -383,7 +373,7 @@ SIGMA_CASES = [(1.0, 0.5, 1e-5), (100_000.0, 0.1, 1e-6), (3.0, 0.9, 1e-3), (2.0,
 
 def check_classic_sigma(ns):
     for sens, eps, delta in SIGMA_CASES:
-        got = _as_float(ns.call("classic_sigma", sens, eps, delta), "classic_sigma")
+        got = as_float(ns.call("classic_sigma", sens, eps, delta), "classic_sigma")
         want = classic_gaussian_sigma(sens, eps, delta)
         if math.isclose(got, want, rel_tol=1e-9):
             continue
