@@ -100,9 +100,10 @@ def fit_sigmoid_polynomial(score_bound, degree: int = 3, points: int = 2001) -> 
     ``score_bound`` A > 0 is the largest |logit| the polynomial must handle (see the module
     docstring for how :func:`train_model` chooses it). Odd degrees only make sense here
     (σ(z) − 1/2 is odd). The fit must be non-decreasing on [-1, 1] (the decision rule relies
-    on it): when the plain least-squares cubic is not (wide ranges, A ≳ 8), the best monotone
-    odd cubic 1/2 + a·(t − t³/3) is fitted instead. Raises ``ValueError`` if no monotone fit
-    is found (other degrees with a too wide range).
+    on it): when the plain least-squares cubic is not (already from A ≈ 3 on, so for any
+    realistic score range), the best monotone odd cubic 1/2 + a·(t − t³/3) is fitted
+    instead. Raises ``ValueError`` if no monotone fit is found (other degrees with a too
+    wide range).
     """
     if isinstance(score_bound, bool) or not isinstance(score_bound, numbers.Real) \
             or not math.isfinite(score_bound) or score_bound <= 0:
@@ -115,7 +116,7 @@ def fit_sigmoid_polynomial(score_bound, degree: int = 3, points: int = 2001) -> 
     target = _sigmoid(float(score_bound) * t)
     coef = np.polynomial.polynomial.polyfit(t, target, int(degree))
     if not _increasing(coef) and degree == 3:
-        # For a wide range (A ≳ 8) the plain least-squares cubic turns down near ±1. Refit the
+        # Already from A ≈ 3 on, the plain least-squares cubic turns down near ±1. Refit the
         # odd cubic 1/2 + a·t + b·t³ on the boundary of the constraint p'(±1) = a + 3b ≥ 0,
         # i.e. p(t) = 1/2 + a·(t − t³/3): the monotone least-squares cubic (flat at ±1).
         basis = t - t ** 3 / 3.0

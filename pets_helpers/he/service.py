@@ -100,7 +100,8 @@ def load_protos():
         return _proto_cache["mods"]
 
 
-def _grpc_options():
+def grpc_options():
+    """Channel/server options raising gRPC's 4 MiB default to MAX_MESSAGE_BYTES both ways."""
     return [("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
 
@@ -300,7 +301,7 @@ def serve(port: int = 0, model: ScoringModel | None = None, host: str = "127.0.0
     _, services = load_protos()
     servicer = ScoringServicer(model if model is not None else default_model())
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         options=_grpc_options(), maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
+                         options=grpc_options(), maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
     services.add_ScoringServicer_to_server(servicer, server)
     bound = server.add_insecure_port(f"{host}:{int(port)}")
     if bound == 0:
@@ -427,7 +428,7 @@ class ScoringClient:
         self.context = context
         self.timeout = timeout
         self.messages, services = load_protos()
-        self.channel = grpc.insecure_channel(address, options=_grpc_options())
+        self.channel = grpc.insecure_channel(address, options=grpc_options())
         self.stub = services.ScoringStub(self.channel)
         public = context.copy()
         public.make_context_public()

@@ -10,6 +10,7 @@ MODULES = {
     "L02": "l02_central_dp",
     "L03": "l03_composition",
     "L07": "l07_ckks",
+    "L08": "l08_encrypted_scoring",
 }
 
 
