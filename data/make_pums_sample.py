@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     python data/make_pums_sample.py                    # rewrites the two shipped files
-    python data/make_pums_sample.py --out-dir /tmp/x   # writes them elsewhere
+    python data/make_pums_sample.py --out-dir build/pums  # writes them elsewhere
 
 The rows are simulated by :func:`pets_helpers.datasets.generate_pums_sample` (5,000 housing
 records of the fictional city of Lakeport and their persons, seed 2022); running this script

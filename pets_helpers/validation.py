@@ -39,6 +39,14 @@ def check_delta(delta, name: str = "delta") -> float:
     return value
 
 
+def check_positive_delta(delta, why: str, name: str = "delta") -> float:
+    """Like :func:`check_delta`, but δ = 0 is refused too; ``why`` explains the refusal."""
+    value = check_delta(delta, name)
+    if value == 0.0:
+        raise ValueError(f"{name} must be > 0: {why}")
+    return value
+
+
 def check_positive_int(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise if it is not an integer ≥ ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

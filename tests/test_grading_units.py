@@ -1,6 +1,7 @@
 """Units of the grading engine: verdicts, feedback boxes, hints, tolerances, reports, CLI."""
 
 import csv
+import re
 import json
 
 import nbformat
@@ -139,3 +140,21 @@ def test_cli_grades_a_folder_into_a_class_report(tmp_path, capsys):
     assert [d["score"] for d in data] == [2, 0]
     rows = list(csv.DictReader((tmp_path / "grades" / "report.csv").open()))
     assert [(r["student"], r["L01.E6"]) for r in rows] == [("ada", "2"), ("bob", "0")]
+
+
+def test_answer_coercions_accept_right_shapes_and_explain_wrong_ones():
+    from pets_helpers.grading.answers import as_array, as_bits, as_float
+
+    assert as_float(np.float32(2.5), "f") == 2.5
+    assert as_array([1, 2], (2,), "f").dtype == float
+    assert as_bits([True, False], (2,), "f").tolist() == [1, 0]
+    for call, phrase in [
+        (lambda: as_float([1, 2], "f"), "one number"),
+        (lambda: as_float(float("nan"), "f"), "finite"),
+        (lambda: as_array([1, 2, 3], (2,), "f", "one per item"), "one per item: shape (2,)"),
+        (lambda: as_array(["a", "b"], (2,), "f"), "array of numbers"),
+        (lambda: as_array([1, np.inf], (2,), "f"), "non-finite"),
+        (lambda: as_bits([0, 2], (2,), "f"), "only 0s and 1s"),
+    ]:
+        with pytest.raises(Mistake, match=re.escape(phrase)):
+            call()

@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from ..validation import check_delta, check_epsilon
+from ..validation import check_epsilon, check_positive_delta
 from ._checks import check_real
 
 
@@ -67,13 +67,8 @@ def _check_rho(rho) -> float:
 
 
 def _check_positive_delta(delta) -> float:
-    delta = check_delta(delta)
-    if delta == 0.0:
-        raise ValueError(
-            "delta must be > 0: zCDP (like Gaussian noise) never gives pure ε-DP; "
-            "pick e.g. delta=1e-6 (well below 1/n)."
-        )
-    return delta
+    return check_positive_delta(delta, "zCDP (like Gaussian noise) never gives pure ε-DP; "
+                                "pick e.g. delta=1e-6 (well below 1/n).")
 
 
 def rho_to_epsilon_simple(rho, delta) -> float:

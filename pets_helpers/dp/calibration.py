@@ -17,7 +17,8 @@ import math
 
 from scipy import special
 
-from ..validation import check_bounds, check_delta, check_epsilon, check_positive
+from ..validation import (check_bounds, check_epsilon, check_positive,
+                          check_positive_delta)
 
 NEIGHBOURING_RELATIONS = ("add_remove", "replace")
 
@@ -41,13 +42,9 @@ def clipped_sum_sensitivity(lower, upper, neighbouring: str = "add_remove") -> f
 
 
 def _check_gaussian_delta(delta) -> float:
-    delta = check_delta(delta)
-    if delta == 0.0:
-        raise ValueError(
-            "delta = 0 is impossible for the Gaussian mechanism (its privacy loss is unbounded); "
-            "use delta > 0 (e.g. 1e-6, well below 1/n) or the Laplace mechanism for pure ε-DP."
-        )
-    return delta
+    return check_positive_delta(
+        delta, "δ = 0 is impossible for the Gaussian mechanism (its privacy loss is unbounded); "
+        "use e.g. 1e-6 (well below 1/n), or the Laplace mechanism for pure ε-DP.")
 
 
 def _log_delta(sigma: float, sensitivity: float, epsilon: float) -> float:

@@ -19,3 +19,29 @@ def as_float(value, name: str) -> float:
     if not math.isfinite(out):
         raise Mistake(f"{name} returned {out}; it should be a finite number.")
     return out
+
+
+def as_array(value, shape, name: str, unit: str = "one value per input") -> np.ndarray:
+    """``value`` as a finite float array of ``shape``, or a :class:`Mistake` naming ``name``.
+
+    ``unit`` says in words what each entry is (e.g. "one estimate per item").
+    """
+    shape = tuple(shape)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except Exception:
+        raise Mistake(f"{name} should return a numpy array of numbers, got "
+                      f"{type(value).__name__}.") from None
+    if arr.shape != shape:
+        raise Mistake(f"{name} should return {unit}: shape {shape}, got shape {arr.shape}.")
+    if not np.all(np.isfinite(arr)):
+        raise Mistake(f"{name} returned non-finite values (nan/inf).")
+    return arr
+
+
+def as_bits(value, shape, name: str, unit: str = "one bit per input") -> np.ndarray:
+    """``value`` as an int8 array of 0s and 1s of ``shape``, or a :class:`Mistake`."""
+    arr = as_array(value, shape, name, unit)
+    if not np.isin(arr, (0, 1)).all():
+        raise Mistake(f"{name} should return only 0s and 1s ({unit}).")
+    return arr.astype(np.int8)

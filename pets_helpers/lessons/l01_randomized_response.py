@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_float
+from ..grading.answers import as_array, as_bits, as_float
 from ..grading.tolerance import FALSE_FAIL, binomial_acceptance
 from ..ldp import ORACLES, OptimizedUnaryEncoding, rr_estimate, rr_keep_probability, rr_variance
 
@@ -19,19 +19,6 @@ SEED = 20261122
 
 def _rng(offset: int = 0):
     return np.random.default_rng(SEED + offset)
-
-
-def _as_binary_array(value, shape, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        raise Mistake(f"{name} should return a numpy array, got {type(value).__name__}.")
-    if arr.shape != shape:
-        raise Mistake(f"{name} should return an array of shape {shape} (one entry per input), "
-                      f"got shape {arr.shape}.")
-    if arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all():
-        raise Mistake(f"{name} should return only 0s and 1s (the reported bits).")
-    return arr.astype(np.int8)
 
 
 def _within(count: int, n: int, prob: float, false_fail: float) -> bool:
@@ -64,8 +51,8 @@ def check_randomized_response(ns):
     tests = [(1.0, 11), (0.3, 12)]
     ff = FALSE_FAIL / (2 * len(tests))
     for eps, offset in tests:
-        reports = _as_binary_array(ns.call("randomized_response", bits.copy(), eps, _rng(offset)),
-                                   bits.shape, "randomized_response")
+        reports = as_bits(ns.call("randomized_response", bits.copy(), eps, _rng(offset)),
+                          bits.shape, "randomized_response", "one reported bit per user")
         p = rr_keep_probability(eps)
         kept = {b: int(np.sum(reports[bits == b] == b)) for b in (0, 1)}
         if all(_within(kept[b], n, p, ff) for b in (0, 1)):
@@ -177,8 +164,8 @@ def check_oue_perturb(ns):
     tests = [(1.0, 21), (2.5, 22)]
     ff = FALSE_FAIL / (2 * len(tests))
     for eps, offset in tests:
-        reports = _as_binary_array(ns.call("oue_perturb", values.copy(), d, eps, _rng(offset)),
-                                   (n, d), "oue_perturb")
+        reports = as_bits(ns.call("oue_perturb", values.copy(), d, eps, _rng(offset)),
+                          (n, d), "oue_perturb", "one row of d report bits per user")
         ones_true = int(reports[np.arange(n), values].sum())
         ones_other = int(reports.sum()) - ones_true
         variants = _oue_variants(eps)
@@ -215,14 +202,8 @@ def check_oue_estimate(ns):
         values = _rng(offset).integers(0, d, n)
         reports = oracle.perturb(values, _rng(offset + 100)).astype(np.int8)
         want = oracle.estimate(reports)
-        raw = ns.call("oue_estimate", reports.copy(), eps)
-        try:
-            got = np.asarray(raw, dtype=float)
-        except Exception:
-            raise Mistake("oue_estimate should return a numpy array of d numbers.") from None
-        if got.shape != (d,):
-            raise Mistake(f"oue_estimate should return one estimate per item: shape ({d},), "
-                          f"got {got.shape}.")
+        got = as_array(ns.call("oue_estimate", reports.copy(), eps), (d,), "oue_estimate",
+                       "one estimate per item")
         if np.allclose(got, want, rtol=1e-9, atol=1e-12):
             continue
         case = f"(at ε={eps}, d={d}: expected {np.round(want, 3)}, got {np.round(got, 3)})"

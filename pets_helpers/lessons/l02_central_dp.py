@@ -23,7 +23,7 @@ from ..dp import (
     laplace_noise_plan,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_float
+from ..grading.answers import as_bits, as_float
 from ..grading.tolerance import FALSE_FAIL
 
 SEED = 20260202
@@ -320,17 +320,8 @@ def _fp_outputs():
 
 def check_guess_input(ns):
     y, truth, scale = _fp_outputs()
-    raw = ns.call("guess_input", y.copy(), scale)
-    try:
-        got = np.asarray(raw, dtype=float)
-    except Exception:
-        raise Mistake("guess_input should return an array of 0s and 1s, one per output.") from None
-    if got.shape != y.shape:
-        raise Mistake(f"guess_input should return one guess per output: shape {y.shape}, got "
-                      f"{got.shape}.")
-    if not np.isin(got, (0, 1)).all():
-        raise Mistake("guess_input should return only 0s and 1s (the guessed input).")
-    got = got.astype(int)
+    got = as_bits(ns.call("guess_input", y.copy(), scale), y.shape, "guess_input",
+                  "one guessed input (0 or 1) per output").astype(int)
     r0, r1 = could_produce(y, 0.0, scale), could_produce(y, 1.0, scale)
     only0, only1 = r0 & ~r1, r1 & ~r0
     nearer = (y > 0.5).astype(int)

@@ -43,6 +43,7 @@ from ..attacks.reconstruction import (
     reconstruction_accuracy,
 )
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import as_array, as_bits
 from ..grading.namespace import LearnerError
 from ..grading.tolerance import FALSE_FAIL, z_score
 
@@ -307,23 +308,13 @@ RECON_CASES = [  # (n, m, noise scale, mechanism, offset)
 
 
 def _as_guess(value, n: int, xhat: np.ndarray) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        raise Mistake(f"reconstruct_secret should return a numpy array, got "
-                      f"{type(value).__name__}.") from None
-    if arr.shape != (n,):
-        raise Mistake(f"reconstruct_secret should return one bit per person: shape ({n},), got "
-                      f"shape {arr.shape}. (queries has one column per person.)")
-    if arr.dtype.kind not in "biuf":
-        raise Mistake(f"reconstruct_secret should return numbers 0/1, got dtype {arr.dtype}.")
-    if not np.isin(arr, (0, 1)).all():
-        if arr.dtype.kind == "f" and np.allclose(arr, xhat, atol=1e-6):
-            raise Mistake("You returned the least-squares solution itself (real numbers near 0 "
-                          "and 1). The secret is a bit: round it — (x > 0.5).astype(int).")
-        raise Mistake("reconstruct_secret should return only 0s and 1s (the guessed secret bits): "
-                      "round the least-squares solution at 1/2.")
-    return arr.astype(np.int8)
+    unit = "one bit per person (queries has one column per person)"
+    arr = as_array(value, (n,), "reconstruct_secret", unit)
+    if not np.isin(arr, (0, 1)).all() and np.allclose(arr, xhat, atol=1e-6):
+        raise Mistake("You returned the least-squares solution itself (real numbers near 0 "
+                      "and 1). The secret is a bit: round it — (x > 0.5).astype(int).")
+    return as_bits(arr, (n,), "reconstruct_secret",
+                   unit + "; round the least-squares solution at 1/2")
 
 
 def check_reconstruct_secret(ns):

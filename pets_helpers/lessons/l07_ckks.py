@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import as_array
 from ..grading.namespace import LearnerError
 from ..he import (SECURITY_TABLE_128, CKKSParams, InsecureParameters, explain_scale_error,
                   predicted_precision_bits, propose_params)
@@ -63,17 +64,8 @@ def _learner_params(value, name: str) -> CKKSParams:
 
 
 def _vector(value, n: int, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except Exception:
-        raise Mistake(f"{name} should return a numpy array of numbers (the decrypted result), "
-                      f"got {type(value).__name__}.") from None
-    if arr.shape != (n,):
-        raise Mistake(f"{name} should return one value per input: shape ({n},), got "
-                      f"{arr.shape}. decrypt() returns a list as long as what you encrypted.")
-    if not np.all(np.isfinite(arr)):
-        raise Mistake(f"{name} returned non-finite values (nan/inf).")
-    return arr
+    return as_array(value, (n,), name, "one decrypted value per input (decrypt() returns a "
+                    "list as long as what you encrypted)")
 
 
 # --- L07.E1: choosing parameters for a circuit ---------------------------------------------

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import as_array
 from ..he import COURSE_PARAMS, CKKSParams, predicted_precision_bits
 from ..he.scoring import fit_sigmoid_polynomial
 
@@ -123,11 +124,7 @@ def check_score_batch(ns):
             raise Mistake(f"You returned all {got.size} slots. A CKKSVector decrypts to as many "
                           f"values as were encrypted — here each column held {n} applicant(s); "
                           f"keep the first n = {n} values (decrypt()[:n]).")
-        if got.shape != (n,):
-            raise Mistake(f"score_batch should return one score per applicant: shape ({n},), "
-                          f"got {got.shape}.")
-        if not np.all(np.isfinite(got)):
-            raise Mistake("score_batch returned non-finite values (nan/inf).")
+        got = as_array(got, (n,), "score_batch", "one score per applicant")
         t = x @ w + b
         want = np.polynomial.polynomial.polyval(t, coef)
         err = float(np.max(np.abs(got - want)))
