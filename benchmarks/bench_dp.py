@@ -23,12 +23,8 @@ benchmarks/results/dp.md and dp.json.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import importlib.metadata
 import json
 import math
-import os
-import platform
 import sys
 import time
 import warnings
@@ -106,9 +102,9 @@ def throughput(n: int, runs: int, peer_n: int, dpl_n: int) -> list[dict]:
     for label, changed in (("vector query (all entries may change)", None),
                            ("separate releases (changed_entries=1)", 1)):
         plan = laplace_noise_plan(1.0, eps, n if changed is None else 1)
-        seeded = n / best_time(lambda: laplace_mechanism(
+        seeded = n / best_time(lambda changed=changed: laplace_mechanism(
             x, 1.0, eps, rng=np.random.default_rng(2), changed_entries=changed), runs)
-        secure = n / best_time(lambda: laplace_mechanism(
+        secure = n / best_time(lambda changed=changed: laplace_mechanism(
             x, 1.0, eps, rng=SecureGenerator(), changed_entries=changed), runs)
         rows.append({
             "mechanism": "Laplace", "mode": label, "lattice_scale": plan.lattice_scale,
@@ -120,9 +116,9 @@ def throughput(n: int, runs: int, peer_n: int, dpl_n: int) -> list[dict]:
     for label, changed in (("vector query (all entries may change)", None),
                            ("separate releases (changed_entries=1)", 1)):
         plan = gaussian_noise_plan(1.0, eps, 1e-6, n if changed is None else 1)
-        seeded = n / best_time(lambda: gaussian_mechanism(
+        seeded = n / best_time(lambda changed=changed: gaussian_mechanism(
             x, 1.0, eps, 1e-6, rng=np.random.default_rng(3), changed_entries=changed), runs)
-        secure = n / best_time(lambda: gaussian_mechanism(
+        secure = n / best_time(lambda changed=changed: gaussian_mechanism(
             x, 1.0, eps, 1e-6, rng=SecureGenerator(), changed_entries=changed), runs)
         rows.append({
             "mechanism": "Gaussian", "mode": label, "lattice_scale": plan.lattice_scale,

@@ -21,12 +21,8 @@ and ldp.json.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import importlib.metadata
 import json
 import math
-import os
-import platform
 import random
 import sys
 import time

@@ -691,7 +691,6 @@ def generate_pums_sample(n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
     nursing = inst & (rng.random(ng) < 0.6)
     prison = inst & ~nursing
     dorm = ~inst & (rng.random(ng) < 0.8)
-    other_gq = ~inst & ~dorm
     gq_age = np.select([nursing, prison, dorm],
                        [rng.integers(70, 100, ng), rng.integers(20, 61, ng),
                         rng.integers(18, 23, ng)], rng.integers(20, 71, ng))

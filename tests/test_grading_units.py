@@ -40,7 +40,9 @@ def test_messages_name_the_problem():
     def broken():
         raise KeyError("oops")
 
-    msg = lambda names, check: run_check(ex(check), LocalNamespace(names)).message
+    def msg(names, check):
+        return run_check(ex(check), LocalNamespace(names)).message
+
     assert "not done yet" in msg({"f": stub}, lambda ns: ns.call("f"))
     assert "raised KeyError" in msg({"f": broken}, lambda ns: ns.call("f"))
     assert "`f` is not defined" in msg({}, lambda ns: ns.call("f"))
@@ -132,7 +134,7 @@ def test_cli_grades_a_folder_into_a_class_report(tmp_path, capsys):
         nb = nbformat.v4.new_notebook(metadata={"pets": {"lesson": "L01"}})
         nb.cells = [nbformat.v4.new_code_cell(
             "# Exercise L01.E6\ndef best_oracle(epsilon, domain_size):\n"
-            f"    return 'GRR' if domain_size < 3 * 2.718281828 ** epsilon + 2 else 'OUE'"
+            "    return 'GRR' if domain_size < 3 * 2.718281828 ** epsilon + 2 else 'OUE'"
             if student == "ada" else f"best_oracle = {answer!r}")]
         nbformat.write(nb, subs / f"{student}.ipynb")
     assert grade_main([str(subs), "--report", str(tmp_path / "grades"), "--json"]) == 0

@@ -227,7 +227,7 @@ def allocate_budget(total_epsilon, queries, *, spread: str = "proportional",
         )
 
     rows = []
-    for q, key, m, e in zip(qs, keys, mins, alloc):
+    for q, _key, m, e in zip(qs, keys, mins, alloc):
         std = math.sqrt(2.0) * q.sensitivity / e if feasible else math.nan
         rows.append({
             "name": q.name,

@@ -136,7 +136,7 @@ def check_score_batch(ns):
                           f"ciphertexts. {case}")
         if err <= tol:
             continue
-        close = lambda ref: float(np.max(np.abs(got - ref))) <= tol  # noqa: E731
+        close = lambda ref: float(np.max(np.abs(got - ref))) <= tol  # noqa: E731, B023
         if close(np.polynomial.polynomial.polyval(x @ w, coef)):
             raise Mistake(f"You forgot the bias: t = Σ wᵢ·colᵢ + bias. Adding a plaintext "
                           f"scalar to a ciphertext is free (no level). {case}")
@@ -183,7 +183,7 @@ def check_poly_threshold(ns):
         case = f"(τ={tau}, A={bound}: expected {want:.6f}, got {got:.6f})"
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
-        same = lambda v: math.isclose(got, v, rel_tol=1e-9, abs_tol=1e-12)  # noqa: E731
+        same = lambda v: math.isclose(got, v, rel_tol=1e-9, abs_tol=1e-12)  # noqa: E731, B023
         if same(tau) and tau != 0.5:
             raise Mistake(f"You kept τ itself. The decrypted score is p(z/A), not σ(z); p only "
                           f"approximates σ (off by up to {poly.max_error:.2f} here), so compare "
