@@ -107,8 +107,10 @@ def test_class_report_csv_and_html(tmp_path):
     assert pass_rates(reports) == {"L99.E1": 0.5, "L99.E2": 1.0}
     csv_path, html_path = write_class_report(reports, tmp_path / "out")
     rows = list(csv.reader(csv_path.open()))
-    assert rows == [["student", "lesson", "score", "max_score", "L99.E1", "L99.E2"],
-                    ["ada", "L99", "4", "4", "2", "2"], ["bob", "L99", "2", "4", "0", "2"]]
+    assert rows == [["student", "lesson", "score", "max_score", "L99.E1", "L99.E2", "status",
+                     "sandbox"],
+                    ["ada", "L99", "4", "4", "2", "2", "graded", ""],
+                    ["bob", "L99", "2", "4", "0", "2", "graded", ""]]
     page = html_path.read_text()
     assert "ada" in page and "50%" in page and "mean score 3.0" in page
     assert "score: 2/4" in format_table(reports[1])
@@ -121,9 +123,11 @@ def test_cli_refuses_bad_input(tmp_path, capsys):
         grade_main([str(tmp_path), "--timeout", "-1"])
     with pytest.raises(SystemExit):
         grade_main([str(tmp_path)])  # an empty folder
+    with pytest.raises(SystemExit):
+        grade_main([str(tmp_path), "--lesson", "L42"])
     nb = tmp_path / "notes.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), nb)
-    assert grade_main([str(nb)]) == 2
+    assert grade_main([str(nb)]) == 1
     assert "cannot tell which lesson" in capsys.readouterr().err
 
 
@@ -137,11 +141,44 @@ def test_cli_grades_a_folder_into_a_class_report(tmp_path, capsys):
             "    return 'GRR' if domain_size < 3 * 2.718281828 ** epsilon + 2 else 'OUE'"
             if student == "ada" else f"best_oracle = {answer!r}")]
         nbformat.write(nb, subs / f"{student}.ipynb")
-    assert grade_main([str(subs), "--report", str(tmp_path / "grades"), "--json"]) == 0
+    assert grade_main([str(subs), "--report", str(tmp_path / "grades"), "--json",
+                       "--jobs", "2"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [d["score"] for d in data] == [2, 0]
     rows = list(csv.DictReader((tmp_path / "grades" / "report.csv").open()))
     assert [(r["student"], r["L01.E6"]) for r in rows] == [("ada", "2"), ("bob", "0")]
+
+
+def test_single_notebook_grade_is_saved_for_the_progress_command(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(metadata={"pets": {"lesson": "L01"}})
+    nb.cells = [nbformat.v4.new_code_cell("best_oracle = 3")]
+    path = tmp_path / "01_mine.ipynb"
+    nbformat.write(nb, path)
+    assert grade_main([str(path)]) == 0
+    saved = json.loads((tmp_path / ".pets-grades" / "01_mine.json").read_text())
+    assert saved["lesson"] == "L01" and saved["total"] == saved["score"] == 0
+    assert saved["max_score"] == sum(e["max_points"] for e in saved["exercises"])
+    assert {"id", "title", "points", "max_points", "passed", "message"} <= set(
+        saved["exercises"][0])
+    assert saved["timestamp"].endswith("+00:00")
+    (tmp_path / ".pets-grades" / "01_mine.json").unlink()
+    assert grade_main([str(path), "--no-save"]) == 0
+    assert not (tmp_path / ".pets-grades" / "01_mine.json").exists()
+
+
+def test_learner_text_is_escaped_in_terminal_and_csv(tmp_path):
+    from pets_helpers.grading.report import csv_safe, terminal_safe
+
+    assert terminal_safe("a\x1b[2Jb\rc\u202e") == "a\\x1b[2Jb\\x0dc\\u202e"
+    assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_safe("-2+3") == "'-2+3"
+    assert csv_safe(3) == 3 and csv_safe("ada") == "ada"
+    bad = GradeReport("L99", "/x/=cmd|' -C calc'!A0.ipynb",
+                      [CheckResult("L99.E1", "t", False, 0, 2, "\x1b]0;pwned\x07")])
+    write_class_report([bad, GradeReport("L99", "/x/gone.ipynb", [], reason="the file is empty")],
+                       tmp_path)
+    rows = list(csv.reader((tmp_path / "report.csv").open()))
+    assert rows[1][0].startswith("'=") and "NOT GRADED: the file is empty" in rows[2][-2]
+    assert "\x1b" not in format_table(bad) and "\\x1b" in format_table(bad)
 
 
 def test_answer_coercions_accept_right_shapes_and_explain_wrong_ones():

@@ -1,17 +1,28 @@
-"""The part of the grader that runs inside the learner's kernel: answer one request.
+"""The part of the grader that runs inside the learner's kernel.
 
-A request ``(op, name, ...)`` is read from a file; the answer — ``("ok", value)``,
-``("missing",)`` or ``("error", ename, evalue)`` — is pickled to another file. Values always
-cross as pickles, so the grader compares copies, never live objects of the learner's kernel.
+- :func:`serve` answers one request ``(op, name, args, kwargs)`` read from a file: the answer,
+  ``("ok", value)``, ``("missing",)`` or ``("error", ename, evalue)``, is written back in the
+  data-only :mod:`~pets_helpers.grading.wire` format, so only plain data ever leaves the kernel.
+- :func:`close_shortcuts` switches off, for the learner's code, the library functions that are
+  the answer to an exercise, and the lesson modules (they hold reference answers).
+
+Everything here runs in the learner's process and can be patched by the learner: the grader
+never trusts what comes back beyond decoding it as plain data and checking it.
 """
 
-import pickle
+import sys
+
+SHORTCUT_MESSAGE = ("write it yourself; the library's version ({name}) is switched off while "
+                    "grading")
+LESSONS_PACKAGE = "pets_helpers.lessons"
 
 
 def serve(request_path: str, response_path: str) -> None:
+    from pets_helpers.grading import wire
+
     user_ns = get_ipython().user_ns  # noqa: F821 — defined inside IPython kernels
     with open(request_path, "rb") as fh:
-        op, name, *rest = pickle.load(fh)
+        op, name, args, kwargs = wire.decode(fh.read())
     try:
         if op == "has":
             answer = ("ok", name in user_ns)
@@ -23,10 +34,85 @@ def serve(request_path: str, response_path: str) -> None:
             func = user_ns[name]
             if not callable(func):
                 raise TypeError(f"`{name}` is a {type(func).__name__}, not a function")
-            args, kwargs = rest
             answer = ("ok", func(*args, **kwargs))
-        data = pickle.dumps(answer)
+        data = wire.encode(answer)
+    except wire.WireError as exc:
+        data = wire.encode(("error", "UnreadableValue", str(exc)))
     except Exception as exc:
-        data = pickle.dumps(("error", type(exc).__name__, str(exc)))
+        data = wire.encode(("error", type(exc).__name__, str(exc)[:2000]))
     with open(response_path, "wb") as fh:
         fh.write(data)
+
+
+class ShortcutClosed(RuntimeError):
+    """Raised when learner code calls a library function that is an exercise's answer."""
+
+
+def _from_library(frame, package_dir: str) -> bool:
+    return frame is not None and frame.f_code.co_filename.startswith(package_dir)
+
+
+def _blocked(func, name: str, package_dir: str):
+    import functools
+
+    @functools.wraps(func)
+    def guard(*args, **kwargs):
+        # The library may still use its own functions; learner code may not.
+        if _from_library(sys._getframe(1), package_dir):
+            return func(*args, **kwargs)
+        raise ShortcutClosed(SHORTCUT_MESSAGE.format(name=name))
+
+    guard.__pets_shortcut__ = True
+    return guard
+
+
+class _LessonBlocker:
+    """An import hook refusing ``pets_helpers.lessons.lNN_*``: lesson modules hold answers."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith(LESSONS_PACKAGE + ".l"):
+            raise ImportError(f"{fullname} holds the course's reference answers and cannot be "
+                              f"imported while grading; use the library (pets_helpers.ldp, "
+                              f"pets_helpers.dp, ...) instead.")
+        return None
+
+
+def close_shortcuts(shortcuts) -> list[str]:
+    """Replace each ``"module:qualname"`` in ``shortcuts`` by a guard that raises
+    :class:`ShortcutClosed` when called from code outside the package, wherever the function is
+    bound in an imported ``pets_helpers`` module; block imports of lesson modules. Returns the
+    shortcuts that could not be found (so a lesson naming a wrong one is noticed)."""
+    import importlib
+    import os
+
+    import pets_helpers
+
+    package_dir = os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
+    for name in list(sys.modules):
+        if name.startswith(LESSONS_PACKAGE + ".l"):
+            del sys.modules[name]
+    sys.meta_path.insert(0, _LessonBlocker())
+    missing, originals = [], {}
+    for spec in shortcuts:
+        module_name, _, qualname = spec.partition(":")
+        try:
+            owner = importlib.import_module(module_name)
+            *path, attr = qualname.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            func = getattr(owner, attr)
+        except (ImportError, AttributeError, ValueError):
+            missing.append(spec)
+            continue
+        guard = _blocked(func, spec, package_dir)
+        setattr(owner, attr, guard)
+        originals[id(func)] = guard
+    # Rebind every other name under which the same function was imported (``from .x import f``).
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("pets_helpers") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            guard = originals.get(id(value))
+            if guard is not None and value is not guard:
+                setattr(module, attr, guard)
+    return missing
