@@ -94,3 +94,18 @@ def resolve_rng(rng=None):
         "rng must be None (secure randomness), an int seed or a numpy.random.Generator, "
         f"got {type(rng).__name__}."
     )
+
+
+def data_rng(seed):
+    """The generator behind a reproducible data set: ``seed`` (an int ≥ 0) → a seeded
+    ``numpy.random.Generator``; a ``numpy.random.Generator`` is used as it is.
+
+    Data generators (:mod:`pets_helpers.datasets`) take a ``seed``, never a secure source:
+    the same seed must always give the same table.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"seed must be an integer ≥ 0 (or a numpy Generator), got {seed!r}; "
+                        "the tables are meant to be reproducible, e.g. seed=0.")
+    return np.random.default_rng(int(seed))
