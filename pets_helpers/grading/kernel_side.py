@@ -3,26 +3,33 @@
 - :func:`serve` answers one request ``(op, name, args, kwargs)`` read from a file: the answer,
   ``("ok", value)``, ``("missing",)`` or ``("error", ename, evalue)``, is written back in the
   data-only :mod:`~pets_helpers.grading.wire` format, so only plain data ever leaves the kernel.
-- :func:`close_shortcuts` switches off, for the learner's code, the library functions that are
-  the answer to an exercise, and the lesson modules (they hold reference answers).
+- :func:`close_shortcuts` switches off, for the learner's code while the grader calls it, the
+  library functions that are the answer to an exercise; and it blocks importing the lesson
+  modules (they hold reference answers).
 
 Everything here runs in the learner's process and can be patched by the learner: the grader
 never trusts what comes back beyond decoding it as plain data and checking it.
 """
 
+import os
 import sys
 
 SHORTCUT_MESSAGE = ("write it yourself; the library's version ({name}) is switched off while "
                     "grading")
 LESSONS_PACKAGE = "pets_helpers.lessons"
+#: True while the grader is calling into the learner's code (shortcuts are closed then only:
+#: the notebook's own demo cells may use the library freely).
+_checking = False
 
 
 def serve(request_path: str, response_path: str) -> None:
     from pets_helpers.grading import wire
 
+    global _checking
     user_ns = get_ipython().user_ns  # noqa: F821 — defined inside IPython kernels
     with open(request_path, "rb") as fh:
         op, name, args, kwargs = wire.decode(fh.read())
+    _checking = True
     try:
         if op == "has":
             answer = ("ok", name in user_ns)
@@ -40,6 +47,8 @@ def serve(request_path: str, response_path: str) -> None:
         data = wire.encode(("error", "UnreadableValue", str(exc)))
     except Exception as exc:
         data = wire.encode(("error", type(exc).__name__, str(exc)[:2000]))
+    finally:
+        _checking = False
     with open(response_path, "wb") as fh:
         fh.write(data)
 
@@ -57,8 +66,8 @@ def _blocked(func, name: str, package_dir: str):
 
     @functools.wraps(func)
     def guard(*args, **kwargs):
-        # The library may still use its own functions; learner code may not.
-        if _from_library(sys._getframe(1), package_dir):
+        # The library may still use its own functions; learner code may not, while checked.
+        if not _checking or _from_library(sys._getframe(1), package_dir):
             return func(*args, **kwargs)
         raise ShortcutClosed(SHORTCUT_MESSAGE.format(name=name))
 
@@ -67,14 +76,28 @@ def _blocked(func, name: str, package_dir: str):
 
 
 class _LessonBlocker:
-    """An import hook refusing ``pets_helpers.lessons.lNN_*``: lesson modules hold answers."""
+    """An import hook refusing ``pets_helpers.lessons.lNN_*`` to learner code while grading:
+    lesson modules hold reference answers. The course's own code (``check``/``hint``) may
+    still load them."""
+
+    def __init__(self, package_dir: str):
+        self.package_dir = package_dir
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.startswith(LESSONS_PACKAGE + ".l"):
-            raise ImportError(f"{fullname} holds the course's reference answers and cannot be "
-                              f"imported while grading; use the library (pets_helpers.ldp, "
-                              f"pets_helpers.dp, ...) instead.")
-        return None
+        if not fullname.startswith(LESSONS_PACKAGE + ".l"):
+            return None
+        import importlib
+
+        machinery = os.path.dirname(importlib.__file__)
+        frame = sys._getframe(1)
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen importlib")
+                                     or frame.f_code.co_filename.startswith(machinery)):
+            frame = frame.f_back
+        if _from_library(frame, self.package_dir):
+            return None
+        raise ImportError(f"{fullname} holds the course's reference answers and cannot be "
+                          f"imported from a notebook while grading; use the library "
+                          f"(pets_helpers.ldp, pets_helpers.dp, ...) instead.")
 
 
 def close_shortcuts(shortcuts) -> list[str]:
@@ -83,7 +106,6 @@ def close_shortcuts(shortcuts) -> list[str]:
     bound in an imported ``pets_helpers`` module; block imports of lesson modules. Returns the
     shortcuts that could not be found (so a lesson naming a wrong one is noticed)."""
     import importlib
-    import os
 
     import pets_helpers
 
@@ -91,7 +113,7 @@ def close_shortcuts(shortcuts) -> list[str]:
     for name in list(sys.modules):
         if name.startswith(LESSONS_PACKAGE + ".l"):
             del sys.modules[name]
-    sys.meta_path.insert(0, _LessonBlocker())
+    sys.meta_path.insert(0, _LessonBlocker(package_dir))
     missing, originals = [], {}
     for spec in shortcuts:
         module_name, _, qualname = spec.partition(":")
