@@ -58,7 +58,10 @@ class ShortcutClosed(RuntimeError):
 
 
 def _from_library(frame, package_dir: str) -> bool:
-    return frame is not None and frame.f_code.co_filename.startswith(package_dir)
+    """True when ``frame`` runs course code (not the learner's, and not :func:`serve` calling
+    a learner's name that is bound straight to a library function)."""
+    return (frame is not None and frame.f_code.co_filename.startswith(package_dir)
+            and frame.f_code.co_filename != __file__)
 
 
 def _blocked(func, name: str, package_dir: str):
