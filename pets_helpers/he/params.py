@@ -112,6 +112,24 @@ class CKKSParams:
         limit = self.max_total_bits
         return limit is not None and self.total_bits <= limit
 
+    @property
+    def ciphertext_bytes(self) -> int:
+        """Uncompressed bytes of a fresh ciphertext: 2 polynomials × N coefficients × one 64-bit
+        word per data prime (the special prime is not part of a ciphertext)."""
+        return 2 * self.poly_modulus_degree * (len(self.coeff_mod_bit_sizes) - 1) * 8
+
+    def as_dict(self) -> dict:
+        """The set as plain data (``poly_modulus_degree``, ``coeff_mod_bit_sizes`` as a list,
+        ``scale_bits``): what crosses to learner code or a config file."""
+        return {"poly_modulus_degree": self.poly_modulus_degree,
+                "coeff_mod_bit_sizes": list(self.coeff_mod_bit_sizes),
+                "scale_bits": self.scale_bits}
+
+    def label(self) -> str:
+        """A short label for titles and messages: N, the prime chain and the scale."""
+        return (f"N={self.poly_modulus_degree}, chain {list(self.coeff_mod_bit_sizes)}, "
+                f"scale 2**{self.scale_bits}")
+
     def describe(self) -> str:
         """One line: N, chain, scale, depth, slots and the security budget used."""
         limit = self.max_total_bits

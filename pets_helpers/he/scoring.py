@@ -76,15 +76,16 @@ class SigmoidPolynomial:
         """Columns ``logit``, ``sigmoid``, ``polynomial``, ``error`` on [-bound, bound] (for
         the approximation-error plot)."""
         z = np.linspace(-self.bound, self.bound, int(points))
-        exact = _sigmoid(z)
+        exact = sigmoid(z)
         approx = self.sigmoid_of_logit(z)
         return pd.DataFrame({"logit": z, "sigmoid": exact, "polynomial": approx,
                              "error": approx - exact})
 
 
-def _sigmoid(z) -> np.ndarray:
+def sigmoid(z) -> np.ndarray:
+    """The logistic function 1 / (1 + e^(−z)), elementwise, stable for large |z|."""
     z = np.asarray(z, dtype=float)
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def _increasing(coef) -> bool:
@@ -112,7 +113,7 @@ def fit_sigmoid_polynomial(score_bound, degree: int = 3, points: int = 2001) -> 
         raise ValueError(f"degree must be an integer in 1..7 (each doubling costs a level), "
                          f"got {degree!r}.")
     t = np.linspace(-1.0, 1.0, int(points))
-    target = _sigmoid(float(score_bound) * t)
+    target = sigmoid(float(score_bound) * t)
     coef = np.polynomial.polynomial.polyfit(t, target, int(degree))
     if not _increasing(coef) and degree == 3:
         # Already from A ≈ 3 on, the plain least-squares cubic turns down near ±1. Refit the
@@ -188,7 +189,7 @@ class ScoringModel:
 
     def predict_proba(self, data) -> np.ndarray:
         """Cleartext default probabilities σ(z) (exact sigmoid)."""
-        return _sigmoid(self.logits(data))
+        return sigmoid(self.logits(data))
 
     def polynomial_scores(self, data) -> np.ndarray:
         """What the encrypted circuit computes, in the clear: p(z / A)."""
@@ -353,7 +354,7 @@ def compare_with_cleartext(decrypted_scores, data, model: ScoringModel) -> dict:
     return {
         "n": int(z.size),
         "max_abs_error_ckks": float(np.max(np.abs(scores - model.polynomial.sigmoid_of_logit(z)))),
-        "max_abs_error_sigmoid": float(np.max(np.abs(scores - _sigmoid(z)))),
+        "max_abs_error_sigmoid": float(np.max(np.abs(scores - sigmoid(z)))),
         "agreement": float(np.mean(clear_dec == enc_dec)),
         "disagreements": int(np.sum(clear_dec != enc_dec)),
         "out_of_range": int(np.sum(np.abs(z) > model.score_bound)),
@@ -370,6 +371,7 @@ __all__ = [
     "encrypt_batch",
     "encrypt_single",
     "fit_sigmoid_polynomial",
+    "sigmoid",
     "score_encrypted_batch",
     "score_encrypted_single",
     "train_model",

@@ -24,7 +24,7 @@ from .randomized_response import (
     rr_variance,
 )
 from .rappor import BloomRAPPOR
-from .selection import best_oracle, olh_report_bits
+from .selection import best_oracle, olh_report_bits, oracle_variances
 from .verify import LDPCheck, check_ldp, check_oracle_ldp
 
 ORACLES = {
@@ -47,6 +47,7 @@ __all__ = [
     "check_ldp",
     "check_oracle_ldp",
     "olh_report_bits",
+    "oracle_variances",
     "randomized_response",
     "rr_estimate",
     "rr_keep_probability",

@@ -18,24 +18,14 @@ import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_array
-from ..he import COURSE_PARAMS, CKKSParams, predicted_precision_bits
-from ..he.scoring import fit_sigmoid_polynomial
+from ..he import COURSE_PARAMS, predicted_precision_bits
+from ..he.scoring import fit_sigmoid_polynomial, sigmoid
 
 SEED = 20260808
 CLEARTEXT_ATOL = 1e-12
 MODEL_MARGIN = 4.0
 #: A learner's sigmoid fit may be this much worse (max error) than the library's and still pass.
 FIT_SLACK = 0.10
-
-
-def _params_dict(params: CKKSParams) -> dict:
-    return {"poly_modulus_degree": params.poly_modulus_degree,
-            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
-            "scale_bits": params.scale_bits}
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
 def _coefficients(value, name: str) -> np.ndarray:
@@ -56,7 +46,7 @@ GRID = np.linspace(-1.0, 1.0, 2001)
 
 def _max_error(coef, bound: float) -> float:
     return float(np.max(np.abs(np.polynomial.polynomial.polyval(GRID, coef)
-                               - _sigmoid(bound * GRID))))
+                               - sigmoid(bound * GRID))))
 
 
 def check_fit_sigmoid(ns):
@@ -65,7 +55,7 @@ def check_fit_sigmoid(ns):
         # Plain least squares (smallest mean square error) and the library's increasing fit
         # (used when the least-squares cubic turns down): either is a right answer.
         least_squares = _max_error(np.polynomial.polynomial.polyfit(
-            GRID, _sigmoid(bound * GRID), degree), bound)
+            GRID, sigmoid(bound * GRID), degree), bound)
         best = max(least_squares, fit_sigmoid_polynomial(bound, degree).max_error)
         tol = best * (1.0 + FIT_SLACK)
         case = f"(bound A={bound}, degree {degree})"
@@ -114,7 +104,7 @@ def check_score_batch(ns):
     for n, seed in SCORE_CASES:
         x = model.features(credit_applicants(n, seed=seed))
         raw = ns.call("score_batch", x.copy(), w.copy(), b, list(coef),
-                      _params_dict(SCORE_PARAMS))
+                      SCORE_PARAMS.as_dict())
         try:
             got = np.asarray(raw, dtype=float).reshape(-1)
         except Exception:
@@ -224,7 +214,7 @@ def check_client_contexts(ns):
     from ..datasets import credit_applicants
     from ..he.service import ScoringServer, grpc_options, binding_tag, load_protos
 
-    answer = ns.call("client_contexts", _params_dict(SCORE_PARAMS))
+    answer = ns.call("client_contexts", SCORE_PARAMS.as_dict())
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Mistake(f"client_contexts should return a pair (private_bytes, public_bytes), got "
                       f"{type(answer).__name__}.")
