@@ -70,9 +70,15 @@ def test_polynomial_fit_error_bound_and_monotonicity():
     assert fit_sigmoid_polynomial(4.0, degree=5).max_error < poly.max_error
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, math.inf, float("nan"), "8"])
+@pytest.mark.parametrize("bad", [0, -1.0, math.inf, float("nan")])
 def test_polynomial_rejects_bad_bound(bad):
     with pytest.raises(ValueError):
+        fit_sigmoid_polynomial(bad)
+
+
+@pytest.mark.parametrize("bad", ["8", None, True])
+def test_polynomial_rejects_a_bound_of_the_wrong_type(bad):
+    with pytest.raises(TypeError, match="score_bound must be a real number"):
         fit_sigmoid_polynomial(bad)
 
 

@@ -49,6 +49,7 @@ from .samplers import (
 from .statistics import (
     DPMeanPlan,
     DPMeanResult,
+    EmptyDataWarning,
     dp_grouped_mean,
     dp_histogram,
     dp_mean,
@@ -59,6 +60,7 @@ from .statistics import (
 __all__ = [
     "DPMeanPlan",
     "DPMeanResult",
+    "EmptyDataWarning",
     "LatticeNoise",
     "analytic_gaussian_sigma",
     "check_granularity",

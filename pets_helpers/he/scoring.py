@@ -34,13 +34,13 @@ exactly except for applicants within the CKKS noise (~1e-5) of the threshold.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import tenseal as ts
 
+from ..validation import check_int, check_real
 from .ckks import guard_depth
 from .params import COURSE_PARAMS, CKKSParams
 
@@ -105,13 +105,9 @@ def fit_sigmoid_polynomial(score_bound, degree: int = 3, points: int = 2001) -> 
     instead. Raises ``ValueError`` if no monotone fit is found (other degrees with a too
     wide range).
     """
-    if isinstance(score_bound, bool) or not isinstance(score_bound, numbers.Real) \
-            or not math.isfinite(score_bound) or score_bound <= 0:
-        raise ValueError(f"score_bound must be a finite number > 0 (the largest |logit| to "
-                         f"approximate, e.g. 8.0), got {score_bound!r}.")
-    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or not 1 <= degree <= 7:
-        raise ValueError(f"degree must be an integer in 1..7 (each doubling costs a level), "
-                         f"got {degree!r}.")
+    score_bound = check_real(score_bound, "score_bound", low=0, closed="neither",
+                             hint="It is the largest |logit| to approximate, e.g. 8.0.")
+    degree = check_int(degree, "degree", low=1, high=7)  # each doubling costs a level
     t = np.linspace(-1.0, 1.0, int(points))
     target = sigmoid(float(score_bound) * t)
     coef = np.polynomial.polynomial.polyfit(t, target, int(degree))
