@@ -90,7 +90,7 @@ def test_model_folds_standardization_and_bound_into_weights(model):
     np.testing.assert_allclose(x @ w + b, model.logits(test) / model.score_bound, atol=1e-12)
     z = model.logits(credit_applicants(5_000, seed=0))
     assert model.score_bound >= np.max(np.abs(z))  # observed training range covered
-    assert model.depth == 3 and model.check_depth() == 0
+    assert model.depth == 3 and model.guard_depth() == 0
 
 
 def test_depth_fits_the_scoring_params_and_a_shallower_set_is_refused(model):

@@ -113,10 +113,6 @@ def guard_depth(params: CKKSParams, multiplications) -> int:
     return params.depth - multiplications
 
 
-#: Same as :func:`guard_depth` (name used in the lesson text).
-check_depth = guard_depth
-
-
 def explain_scale_error(exc: BaseException, params: CKKSParams, operations_done) -> BaseException:
     """Turn TenSEAL's ``ValueError('scale out of bounds')`` into a :class:`DepthExhausted`.
 
@@ -294,7 +290,6 @@ def error_vs_depth(params: CKKSParams, rng=None, size=None) -> pd.DataFrame:
 
 __all__ = [
     "DepthExhausted",
-    "check_depth",
     "error_vs_depth",
     "explain_scale_error",
     "guard_depth",

@@ -212,7 +212,7 @@ class ScoringModel:
         b = (self.intercept - float(np.sum(self.coef * self.mean / self.std))) / a
         return w, float(b)
 
-    def check_depth(self) -> int:
+    def guard_depth(self) -> int:
         """Raise DepthExhausted if the circuit does not fit ``params``; else the spare levels."""
         return guard_depth(self.params, self.depth)
 
@@ -258,7 +258,7 @@ def train_model(frame: pd.DataFrame, features, target: str = "default",
     model = ScoringModel(features, mean, std, coef, intercept,
                          fit_sigmoid_polynomial(bound, degree), float(threshold),
                          params if params is not None else COURSE_PARAMS["scoring"])
-    model.check_depth()
+    model.guard_depth()
     return model
 
 
@@ -292,7 +292,7 @@ def encrypt_batch(context, features, model: ScoringModel | None = None) -> list:
 
 def score_encrypted_batch(encrypted_columns, model: ScoringModel):
     """Encrypted scores p(z/A) for a batch: Σ wᵢ·colᵢ + b, then the polynomial (depth 3)."""
-    model.check_depth()
+    model.guard_depth()
     cols = list(encrypted_columns)
     if len(cols) != model.n_features:
         raise ValueError(f"expected {model.n_features} encrypted feature columns "
@@ -315,7 +315,7 @@ def encrypt_single(context, row) -> object:
 def score_encrypted_single(encrypted_row, model: ScoringModel):
     """Encrypted score of one applicant encrypted with :func:`encrypt_single`: ``dot`` with
     the weights (rotations: the context needs Galois keys) + bias, then the polynomial."""
-    model.check_depth()
+    model.guard_depth()
     w, b = model.encrypted_weights()
     try:
         z = encrypted_row.dot(w.tolist())
