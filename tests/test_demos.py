@@ -17,7 +17,7 @@ from pets_helpers.dp import (analytic_gaussian_sigma, classic_gaussian_sigma,  #
 from pets_helpers.dp.demos import area_release_table, plot_area_release  # noqa: E402
 from pets_helpers.grading.answers import case_rng, is_number  # noqa: E402
 from pets_helpers.he import CKKSParams  # noqa: E402
-from pets_helpers.he.scoring import sigmoid  # noqa: E402
+from pets_helpers.he.scoring import logit, sigmoid  # noqa: E402
 from pets_helpers.ldp import GeneralizedRR, OptimizedUnaryEncoding, oracle_variances  # noqa: E402
 
 
@@ -89,6 +89,8 @@ def test_sigmoid_is_stable_and_exact():
     z = np.array([-800.0, -1.0, 0.0, 2.0, 800.0])
     assert np.all(np.isfinite(sigmoid(z)))
     np.testing.assert_allclose(sigmoid(z)[1:4], 1 / (1 + np.exp(-z[1:4])), rtol=1e-15)
+    for p in (0.05, 0.5, 0.9):
+        assert float(sigmoid(logit(p))) == pytest.approx(p, rel=1e-14)
 
 
 def test_is_number_and_case_rng():

@@ -193,12 +193,12 @@ class ScoringModel:
 
     def decide(self, data) -> np.ndarray:
         """Cleartext decisions: True = decline (σ(z) ≥ threshold)."""
-        return self.logits(data) >= _logit(self.threshold)
+        return self.logits(data) >= logit(self.threshold)
 
     @property
     def poly_threshold(self) -> float:
         """The threshold on p(z/A) equivalent to σ(z) ≥ threshold (p is increasing)."""
-        return float(self.polynomial.sigmoid_of_logit(_logit(self.threshold)))
+        return float(self.polynomial.sigmoid_of_logit(logit(self.threshold)))
 
     def decide_from_scores(self, poly_scores) -> np.ndarray:
         """Decisions (True = decline) from decrypted polynomial scores p(z/A)."""
@@ -217,7 +217,8 @@ class ScoringModel:
         return guard_depth(self.params, self.depth)
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """ln(p / (1 − p)): the logit of a probability p in (0, 1) (inverse of :func:`sigmoid`)."""
     return math.log(p / (1.0 - p))
 
 
@@ -345,7 +346,7 @@ def compare_with_cleartext(decrypted_scores, data, model: ScoringModel) -> dict:
     scores = np.asarray(decrypted_scores, dtype=float)[: len(z)]
     if scores.size != z.size:
         raise ValueError(f"{scores.size} decrypted scores for {z.size} applicants.")
-    clear_dec = z >= _logit(model.threshold)
+    clear_dec = z >= logit(model.threshold)
     enc_dec = model.decide_from_scores(scores)
     return {
         "n": int(z.size),
@@ -367,6 +368,7 @@ __all__ = [
     "encrypt_batch",
     "encrypt_single",
     "fit_sigmoid_polynomial",
+    "logit",
     "sigmoid",
     "score_encrypted_batch",
     "score_encrypted_single",

@@ -24,8 +24,6 @@ from ..grading.answers import as_bits, as_float, case_rng
 from ..grading.tolerance import FALSE_FAIL
 
 SEED = 20260202
-PRIVACY_UNIT = "one household's record"
-
 
 
 # --- L02.E1: the exact answer in SQL ------------------------------------------------------------

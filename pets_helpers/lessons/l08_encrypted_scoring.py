@@ -19,7 +19,7 @@ import numpy as np
 from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_array
 from ..he import COURSE_PARAMS, predicted_precision_bits
-from ..he.scoring import fit_sigmoid_polynomial, sigmoid
+from ..he.scoring import fit_sigmoid_polynomial, logit, sigmoid
 
 SEED = 20260808
 CLEARTEXT_ATOL = 1e-12
@@ -153,10 +153,6 @@ def check_score_batch(ns):
 THRESHOLD_CASES = [(0.2, 9.5), (0.5, 6.0), (0.05, 3.0)]
 
 
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
-
-
 def check_poly_threshold(ns):
     for tau, bound in THRESHOLD_CASES:
         poly = fit_sigmoid_polynomial(bound, 3)
@@ -169,7 +165,7 @@ def check_poly_threshold(ns):
             got = None
         if got is None or not math.isfinite(got):
             raise Mistake(f"poly_threshold should return one number, got {raw!r:.80}.")
-        want = float(poly.sigmoid_of_logit(_logit(tau)))
+        want = float(poly.sigmoid_of_logit(logit(tau)))
         case = f"(τ={tau}, A={bound}: expected {want:.6f}, got {got:.6f})"
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
@@ -179,10 +175,10 @@ def check_poly_threshold(ns):
                           f"approximates σ (off by up to {poly.max_error:.2f} here), so compare "
                           f"scores with the polynomial's value at the cleartext boundary: "
                           f"p(logit(τ)/A). {case}")
-        if same(float(np.polynomial.polynomial.polyval(_logit(tau), coef))):
+        if same(float(np.polynomial.polynomial.polyval(logit(tau), coef))):
             raise Mistake(f"You evaluated p at logit(τ) without dividing by A: p takes t = z/A "
                           f"(the score bound is folded into the weights). {case}")
-        if same(_logit(tau) / bound) or same(_logit(tau)):
+        if same(logit(tau) / bound) or same(logit(tau)):
             raise Mistake(f"That is a threshold on the logit, but the server returns scores "
                           f"p(z/A): push the boundary through the polynomial too. {case}")
         raise Mistake(f"Decline ⇔ σ(z) ≥ τ ⇔ z ≥ logit(τ) = ln(τ/(1−τ)); since p is increasing "
