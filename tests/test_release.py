@@ -100,3 +100,16 @@ def test_real_notebook_headers_match_the_lesson_titles():
         assert headers == {f"# Exercise {ex.id} — {ex.title}"
                            for ex in get_lesson(lesson_id).exercises}, path.name
         assert nb.metadata["pets"]["lesson"] == lesson_id
+
+
+def test_no_notebook_imports_a_lesson_module():
+    """Lesson modules hold the reference answers: notebooks use the library instead."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"(from|import)\s+pets_helpers\.lessons\b|pets_helpers\.lessons\.l\d")
+    for path in sorted((root / "notebooks").glob("*.ipynb")) + sorted(
+            (root / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            assert not pattern.search(cell.source), f"{path.name} imports a lesson module"

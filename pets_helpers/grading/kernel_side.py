@@ -129,6 +129,11 @@ def close_shortcuts(shortcuts) -> list[str]:
         except (ImportError, AttributeError, ValueError):
             missing.append(spec)
             continue
+        raw = vars(owner).get(attr) if isinstance(owner, type) else None
+        if isinstance(raw, property):  # a computed attribute: guard its getter
+            setattr(owner, attr, property(_blocked(raw.fget, spec, package_dir), raw.fset,
+                                          raw.fdel, raw.__doc__))
+            continue
         guard = _blocked(func, spec, package_dir)
         setattr(owner, attr, guard)
         originals[id(func)] = guard
