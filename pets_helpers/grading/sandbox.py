@@ -190,9 +190,28 @@ class ProcessGroup:
             except OSError:
                 candidate.rmdir()
 
-    def remove(self) -> None:
-        if self.path:
+    def remove(self, wait: float = 5.0) -> None:
+        """Kill whatever is still in the group, then delete it (retrying while it drains)."""
+        if not self.path:
+            return
+        import signal
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                pids = Path(self.path, "cgroup.procs").read_text().split()
+            except OSError:
+                pids = []
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
             try:
                 os.rmdir(self.path)
+                return
             except OSError:
-                pass
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
