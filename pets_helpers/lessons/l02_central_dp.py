@@ -303,13 +303,13 @@ def check_clipping_mse(ns):
         if math.isclose(got, bias**2, rel_tol=0.03):
             raise Mistake(f"That is the squared bias only; add the variance of the noise, "
                           f"which grows with the upper bound. {case}")
-        if math.isclose(got, abs(bias) + variance, rel_tol=0.03) or \
-                math.isclose(got, bias + variance, rel_tol=0.03):
-            raise Mistake(f"Square the bias: MSE = bias² + variance (both in dollars²). {case}")
-        if math.isclose(got, math.sqrt(want), rel_tol=0.03):
+        if math.isclose(got, math.sqrt(want), rel_tol=1e-4):
             raise Mistake(f"That is the root-mean-square error (RMSE, in dollars), the square "
                           f"root of what is asked: return the MSE itself, bias² + variance "
                           f"(in dollars²). {case}")
+        if math.isclose(got, abs(bias) + variance, rel_tol=0.03) or \
+                math.isclose(got, bias + variance, rel_tol=0.03):
+            raise Mistake(f"Square the bias: MSE = bias² + variance (both in dollars²). {case}")
         raise Mistake(f"Not the MSE of the DP mean with bounds [0, upper]. {case}")
     return ("Low bounds: little noise, big bias. High bounds: no bias, big noise. The best bound "
             "sits in between — but it must be chosen from public knowledge, not from these data.")
