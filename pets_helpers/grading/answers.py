@@ -68,9 +68,11 @@ def rounding_mistake(got: float, want: float, name: str) -> str | None:
         return (f"{name} returned {shown}, the right value {exact} held in float32 (about 7 "
                 f"significant digits): compute and return a Python float or float64 — "
                 f"float32 throws away precision that a privacy calculation needs.")
+    if got == 0 or abs(got - want) > 0.05 * abs(want):
+        return None  # too far off to be a rounding of the right value
     for digits in range(0, 10):
         by_decimals = round(want, digits) == got
-        by_significant = want != 0 and float(f"{want:.{digits + 1}g}") == got
+        by_significant = digits >= 1 and float(f"{want:.{digits + 1}g}") == got
         if by_decimals or by_significant:
             how = (f"{digits} decimal place{'s' if digits != 1 else ''}" if by_decimals
                    else f"{digits + 1} significant digit{'s' if digits else ''}")
