@@ -43,7 +43,7 @@ from ..attacks.reconstruction import (
     reconstruction_accuracy,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array, as_bits
+from ..grading.answers import as_array, as_bits, rounding_mistake
 from ..grading.namespace import LearnerError
 from ..grading.tolerance import FALSE_FAIL, z_score
 
@@ -93,6 +93,13 @@ def check_advanced_composition(ns):
             raise Mistake(f"advanced_composition should return a pair of numbers "
                           f"(ε_total, δ_total), got {got!r:.80}. {case}")
         g_eps, g_delta = float(got[0]), float(got[1])
+        if not _close(g_eps, want_eps) and _close(g_eps, want_delta) and _close(g_delta, want_eps):
+            raise Mistake(f"You swapped the pair: return (ε_total, δ_total) — ε first, then δ — "
+                          f"as every (ε, δ) in the course is written. {case}")
+        for value, right, what in ((g_eps, want_eps, "ε_total"), (g_delta, want_delta, "δ_total")):
+            rounded = rounding_mistake(value, right, what) if not _close(value, right) else None
+            if rounded:
+                raise Mistake(f"{rounded} {case}")
         root, tail = _advanced_variants(eps, delta, k, dp)
         seen = f"{case}: expected ({want_eps:.6g}, {want_delta:.3g}), got ({g_eps:.6g}, {g_delta:.3g})"
         if not math.isfinite(g_eps):
@@ -356,60 +363,74 @@ def check_reconstruct_secret(ns):
 
 # --- L03.E5: where does the attack collapse? -----------------------------------------------
 COLLAPSE_THRESHOLD = 0.6
+
+
+def _collapse_grid(n: int) -> list:
+    """12 uniform-noise bounds E around the collapse (0.6–2.5 × √(3n))."""
+    return [round(float(v), 2) for v in np.geomspace(0.6, 2.5, 12) * math.sqrt(3 * n)]
+
+
 COLLAPSE_CASES = [  # (n, m, grid of uniform noise bounds E, trials, offset)
-    (100, 400, [2.0, 6.0, 18.0, 54.0, 160.0], 100, 51),
-    (120, 480, [2.2, 6.6, 20.0, 60.0, 175.0], 80, 52),
+    (60, 240, _collapse_grid(60), 2, 51),
+    (80, 320, _collapse_grid(80), 1, 52),
+    (50, 100, _collapse_grid(50), 2, 53),
 ]
-_SD_INFLATION, _MODEL_ERROR = 1.2, 0.008
+#: Calls per case with the same seed: an answer that ignores ``rng`` rarely repeats itself.
+COLLAPSE_REPEATS = 3
 
 
-def collapse_bracket(n, m, levels, trials, threshold=COLLAPSE_THRESHOLD,
-                     false_fail=FALSE_FAIL):
-    """Indices (lo, hi) of the grid levels a correct measurement can return.
+def _first_below(table, column: str):
+    below = table[table[column] < COLLAPSE_THRESHOLD]
+    return None if below.empty else float(below["noise"].iloc[0])
 
-    Mean accuracy over ``trials`` at level E is ≈ N(p(E), p(1-p)/(n·trials)) with p from
-    :func:`predicted_lstsq_accuracy` (checked against 400-trial measurements to ±0.005; we
-    allow 0.008 and inflate the spread by 1.2). The first level below ``threshold`` can be
-    ``lo`` (the first whose accuracy might dip below) up to ``hi`` (the first certainly below).
-    """
-    z = z_score(false_fail / len(levels))
-    lo = hi = None
-    for k, level in enumerate(levels):
-        p = predicted_lstsq_accuracy(n, m, noise_std(level, "uniform"))
-        margin = z * _SD_INFLATION * math.sqrt(p * (1 - p) / (n * trials)) + _MODEL_ERROR
-        if lo is None and p - margin < threshold:
-            lo = k
-        if hi is None and p + margin < threshold:
-            hi = k
-    return lo, (len(levels) - 1 if hi is None else hi)
+
+def collapse_reference(n, m, levels, trials, offset) -> tuple:
+    """(measured, predicted): the first level below the threshold in the measurement that
+    ``accuracy_vs_noise`` makes with the check's seeded rng, and in its ``predicted`` column."""
+    from ..attacks.reconstruction import accuracy_vs_noise
+
+    table = accuracy_vs_noise(n, m, list(levels), trials=trials, rng=_rng(offset))
+    return _first_below(table, "accuracy_mean"), _first_below(table, "predicted")
 
 
 def check_collapse_noise(ns):
-    ff = FALSE_FAIL / len(COLLAPSE_CASES)
     for n, m, levels, trials, offset in COLLAPSE_CASES:
-        got = ns.call("collapse_noise", n, m, list(levels), trials, _rng(offset))
-        case = f"(n = {n}, m = {m}, noise levels {levels}, {trials} trials)"
-        if not _is_number(got):
-            raise Mistake(f"collapse_noise should return one number — a noise level from the "
-                          f"grid — got {type(got).__name__} {got!r:.60}. {case}")
-        got = float(got)
-        lo, hi = collapse_bracket(n, m, levels, trials, false_fail=ff)
-        ok = levels[lo:hi + 1]
-        if any(math.isclose(got, lv, rel_tol=1e-9) for lv in ok):
+        answers = []
+        for _ in range(COLLAPSE_REPEATS):
+            got = ns.call("collapse_noise", n, m, list(levels), trials, _rng(offset))
+            case = f"(n = {n}, m = {m}, noise levels {levels}, {trials} trial(s))"
+            if not _is_number(got):
+                raise Mistake(f"collapse_noise should return one number — a noise level from "
+                              f"the grid — got {type(got).__name__} {got!r:.60}. {case}")
+            answers.append(float(got))
+        measured, predicted = collapse_reference(n, m, levels, trials, offset)
+        got = answers[0]
+        seen = f"{case}: the measurement with the rng you were given crosses at {measured:g}, " \
+               f"you returned {got:g}"
+        if len(set(answers)) > 1:
+            raise Mistake(f"Called {COLLAPSE_REPEATS} times with generators seeded alike, your "
+                          f"collapse_noise returned {', '.join(f'{a:g}' for a in answers)}: it "
+                          f"ignores the `rng` it is given (it draws fresh randomness each "
+                          f"time). Pass it on — accuracy_vs_noise(..., rng=rng) — so that a "
+                          f"measurement can be reproduced and checked. {seen}")
+        if math.isclose(got, measured, rel_tol=1e-9):
             continue
-        expect = (f"expected {ok[0]:g}" if len(ok) == 1
-                  else f"expected one of {', '.join(f'{v:g}' for v in ok)}")
-        seen = f"{case}: {expect}, got {got:g}"
-        if lo > 0 and math.isclose(got, levels[lo - 1], rel_tol=1e-9):
-            raise Mistake(f"{levels[lo - 1]:g} is the last level where the attack still works "
-                          f"(accuracy ≥ {COLLAPSE_THRESHOLD}); return the FIRST level at which "
-                          f"the mean accuracy drops below {COLLAPSE_THRESHOLD}. {seen}")
-        if float(got).is_integer() and lo <= int(got) <= hi and not any(
+        if predicted is not None and math.isclose(got, predicted, rel_tol=1e-9):
+            raise Mistake(f"{got:g} is where the *predicted* column (the theory "
+                          f"Φ(√(m−n)/(4σ))) crosses {COLLAPSE_THRESHOLD}, not the measurement. "
+                          f"The point of the exercise is to measure: use accuracy_mean, the "
+                          f"accuracy the attack actually reached. {seen}")
+        k = levels.index(measured) if measured in levels else None
+        if k and math.isclose(got, levels[k - 1], rel_tol=1e-9):
+            raise Mistake(f"{got:g} is the last level where the attack still works (accuracy "
+                          f"≥ {COLLAPSE_THRESHOLD}); return the FIRST level at which the mean "
+                          f"accuracy drops below {COLLAPSE_THRESHOLD}. {seen}")
+        if float(got).is_integer() and 0 <= int(got) < len(levels) and not any(
                 math.isclose(got, lv) for lv in levels):
             raise Mistake(f"You returned the position {int(got)} in the grid; return the noise "
                           f"level itself (the `noise` column). {seen}")
-        for k in range(max(lo - 1, 0), min(hi + 2, len(levels))):
-            std = noise_std(levels[k], "uniform")
+        for level in levels:
+            std = noise_std(level, "uniform")
             if math.isclose(got, std / math.sqrt(n), rel_tol=1e-6):
                 raise Mistake(f"That is noise_over_sqrt_n (std/√n) — useful for the plot, but "
                               f"return the noise level E from the grid (the `noise` column). "
@@ -419,12 +440,13 @@ def check_collapse_noise(ns):
                               f"level E from the grid (the `noise` column). {seen}")
         if not any(math.isclose(got, lv, rel_tol=1e-9) for lv in levels):
             raise Mistake(f"Return one of the noise levels you were given. {seen}")
-        raise Mistake(f"Run accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng) and "
-                      f"return the first `noise` whose `accuracy_mean` is below "
-                      f"{COLLAPSE_THRESHOLD}. {seen}")
-    return ("Right. Theory (Φ(√(m − n)/(4σ)) = 0.6) puts the collapse at a noise std of about "
-            "√(m − n)/1.01 ≈ 1.7√n for m = 4n: noise of order √n per answer is enough to stop "
-            "this attack.")
+        raise Mistake(f"That is not what accuracy_vs_noise(n, m, noise_levels, trials=trials, "
+                      f"rng=rng) measures with the generator you were given: run exactly that "
+                      f"measurement (with `rng`, not a generator of your own) and return the "
+                      f"first `noise` whose `accuracy_mean` is below {COLLAPSE_THRESHOLD}. "
+                      f"{seen}")
+    return ("Right — and note that on these small problems the measured collapse comes earlier "
+            "than the theory Φ(√(m − n)/(4σ)) predicts: a model is a hypothesis until measured.")
 
 
 # --- L03.E6: allocating a dashboard's budget ------------------------------------------------
@@ -544,8 +566,8 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "at the end.",
         "One Gaussian release is ρ = Δ²/(2σ²)-zCDP; k of them are kρ-zCDP; ρ-zCDP implies "
         "(ρ + 2√(ρ ln(1/δ)), δ)-DP.",
-        "rho = k * sensitivity**2 / (2 * sigma**2); return rho + 2 * math.sqrt(rho * "
-        "math.log(1 / delta))",
+        "Compute ρ for all k releases first (one line), then apply the conversion once to that "
+        "total ρ, with the natural logarithm of 1/δ. Do not convert each release separately.",
     )),
     Exercise("L03.E3", "Spend, then release", 2, check_release_counts, (
         "The order matters: ask the accountant first; only if it agrees may the count go out. "
@@ -569,7 +591,8 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "level.",
         "table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng); keep the rows "
         "whose accuracy_mean is below 0.6.",
-        "below = table[table['accuracy_mean'] < 0.6]; return float(below['noise'].iloc[0])",
+        "Filter the rows whose accuracy_mean (the measurement, not the predicted column) is "
+        "below 0.6, and return the noise value of the first of them as a float.",
     )),
     Exercise("L03.E6", "Allocate a dashboard's budget", 3, check_allocate, (
         "First find the smallest ε that meets each query's target on its own; then ask whether "

@@ -190,6 +190,27 @@ def reconstruct_mean(queries, answers):
 
 
 # --- E5: collapse ----------------------------------------------------------------------------
+def collapse_predicted(n, m, noise_levels, trials, rng):
+    """Reads the theory column instead of the measurement."""
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
+    return float(table.loc[table["predicted"] < 0.6, "noise"].iloc[0])
+
+
+def collapse_own_rng(n, m, noise_levels, trials, rng):
+    """Ignores the generator it is given."""
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=np.random.default_rng())
+    return float(table.loc[table["accuracy_mean"] < 0.6, "noise"].iloc[0])
+
+
+def advanced_swapped(epsilon, delta, k, delta_prime):
+    eps_total, delta_total = advanced_right(epsilon, delta, k, delta_prime)
+    return delta_total, eps_total
+
+
+def advanced_rounded(epsilon, delta, k, delta_prime):
+    eps_total, delta_total = advanced_right(epsilon, delta, k, delta_prime)
+    return round(eps_total, 3), delta_total
+
 def collapse_right(n, m, noise_levels, trials, rng):
     table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
     below = table[table["accuracy_mean"] < 0.6]
@@ -307,6 +328,10 @@ WRONG = [
      "last level where the attack still works"),
     ("L03.E5", "over-sqrt-n", {"collapse_noise": collapse_over_sqrt_n}, "noise_over_sqrt_n"),
     ("L03.E5", "index", {"collapse_noise": collapse_index}, "position"),
+    ("L03.E5", "predicted", {"collapse_noise": collapse_predicted}, "*predicted* column"),
+    ("L03.E5", "own-rng", {"collapse_noise": collapse_own_rng}, "ignores the `rng`"),
+    ("L03.E1", "swapped", {"advanced_composition": advanced_swapped}, "swapped"),
+    ("L03.E1", "rounded", {"advanced_composition": advanced_rounded}, "you rounded"),
     ("L03.E6", "ignores-confidence", {"allocate": allocate_ignores_confidence},
      "ignoring the confidence"),
     ("L03.E6", "no-feasibility", {"allocate": allocate_no_feasibility},
