@@ -181,6 +181,18 @@ def read_server_result(ctx, raw, name: str):
             from None
 
 
+def decrypt_server_result(ctx, raw, name: str, n: int) -> np.ndarray:
+    """The first ``n`` decrypted values of the learner's returned ciphertext, or a Mistake."""
+    values = np.asarray(read_server_result(ctx, raw, name).decrypt(), dtype=float)
+    if values.size < n:
+        raise Mistake(f"{name} returned a ciphertext of {values.size} values, but the input held "
+                      f"{n}: it was not computed from the ciphertext you were given (a "
+                      f"ciphertext of your own, under a context of your own, decrypts to "
+                      f"garbage under the client's key). Compute on ts.ckks_vector_from("
+                      f"ts.context_from(context), ciphertext).")
+    return values[:n]
+
+
 def _server_error(exc: LearnerError, params: CKKSParams, name: str) -> Mistake | None:
     """A teaching Mistake for the usual errors of server-side code, else None."""
     text = exc.evalue.lower()
@@ -235,7 +247,7 @@ def _call_polynomial(ns, params, coefficients, xs):
                           f"multiplication costs a level too). Square-and-combine (compute x² "
                           f"once) or TenSEAL's polyval fit.") from None
         raise
-    return ctx, read_server_result(ctx, raw, "encrypted_polynomial")
+    return ctx, raw
 
 
 def check_encrypted_polynomial(ns):
@@ -243,7 +255,8 @@ def check_encrypted_polynomial(ns):
         xs = _rng(offset).uniform(-1, 1, 16)
         need = polynomial_depth(coefficients)
         try:
-            _call_polynomial(ns, params, coefficients, xs)
+            ctx, raw = _call_polynomial(ns, params, coefficients, xs)
+            read_server_result(ctx, raw, "encrypted_polynomial")  # a ciphertext at least?
         except LearnerError as exc:
             if exc.ename == "ValueError" and "scale out of bounds" not in exc.evalue:
                 continue  # refused up front, in its own words
@@ -263,8 +276,8 @@ def check_encrypted_polynomial(ns):
                       f"anyway: it cannot be right. Refuse with a ValueError instead.")
     for params, coefficients, offset in POLY_CASES:
         xs = _rng(offset).uniform(-1, 1, 64)
-        _, result = _call_polynomial(ns, params, coefficients, xs)
-        got = np.asarray(result.decrypt(), dtype=float)[: len(xs)]
+        ctx, raw = _call_polynomial(ns, params, coefficients, xs)
+        got = decrypt_server_result(ctx, raw, "encrypted_polynomial", len(xs))
         want = np.polynomial.polynomial.polyval(xs, coefficients)
         err = float(np.max(np.abs(got - want))) if np.all(np.isfinite(got)) else math.inf
         tol = poly_tolerance(params, coefficients)
@@ -312,6 +325,7 @@ def check_encrypted_dot(ns):
             if mistake is not None:
                 raise mistake from None
             raise
+        values = decrypt_server_result(ctx, raw, "encrypted_dot", 1)
         values = np.asarray(read_server_result(ctx, raw, "encrypted_dot").decrypt(), dtype=float)
         want = float(a @ b)
         got = float(values[0])

@@ -1,13 +1,14 @@
 """Lesson 08 — Encrypted credit scoring: exercises, checks and hints.
 
-TenSEAL objects do not pickle, so exercises take and return plain values (numbers, numpy
-arrays, dicts of parameters, serialized contexts as ``bytes``); the learner's function builds
-its TenSEAL objects inside. References come from :mod:`pets_helpers.he.scoring` and the real
-gRPC service (:mod:`pets_helpers.he.service`), which E4's check starts on localhost itself.
+Only plain data crosses between the learner's code and the checks (numbers, numpy arrays, dicts
+of parameters, TenSEAL contexts and ciphertexts as serialized ``bytes``). References come from
+:mod:`pets_helpers.he.scoring` and the real gRPC service (:mod:`pets_helpers.he.service`), which
+E4's check starts on localhost itself.
 
-Cleartext shortcut (E2): an honest CKKS result differs from float64 by at least the fresh
-encoding noise (≫ 1e-12), so agreement within ``CLEARTEXT_ATOL`` everywhere means the scores
-were computed in the clear.
+E2 is real encryption by construction: the learner's ``score_batch`` is the lender's server. The
+check (the applicant's side) encrypts the feature columns under its own key, sends them with a
+public context, and decrypts the ciphertext ``score_batch`` returns — scoring in the clear is
+impossible without the key, and a result computed under any other key decrypts to garbage.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array
 from ..he import COURSE_PARAMS, CKKSParams, predicted_precision_bits
 from ..he.scoring import fit_sigmoid_polynomial
 
@@ -104,36 +104,41 @@ def _model():
 
 
 def check_score_batch(ns):
+    import tenseal as ts
+
     from ..datasets import credit_applicants
+    from ..grading.namespace import LearnerError
+    from .l07_ckks import client_and_server, decrypt_server_result
 
     model = _model()
     w, b = model.encrypted_weights()
     coef = np.array(model.polynomial.coefficients)
     bits = predicted_precision_bits(SCORE_PARAMS, model.depth)
     tol = MODEL_MARGIN * float(np.sum(np.abs(coef))) * 2.0 ** -bits
+    ctx, public = client_and_server(SCORE_PARAMS)
     for n, seed in SCORE_CASES:
         x = model.features(credit_applicants(n, seed=seed))
-        raw = ns.call("score_batch", x.copy(), w.copy(), b, list(coef),
-                      _params_dict(SCORE_PARAMS))
+        columns = [ts.ckks_vector(ctx, x[:, j].tolist()).serialize() for j in range(x.shape[1])]
         try:
-            got = np.asarray(raw, dtype=float).reshape(-1)
-        except Exception:
-            raise Mistake(f"score_batch should return a numpy array of decrypted scores, got "
-                          f"{type(raw).__name__}.") from None
-        if got.size == SCORE_PARAMS.slots and n != got.size:
-            raise Mistake(f"You returned all {got.size} slots. A CKKSVector decrypts to as many "
-                          f"values as were encrypted — here each column held {n} applicant(s); "
-                          f"keep the first n = {n} values (decrypt()[:n]).")
-        got = as_array(got, (n,), "score_batch", "one score per applicant")
+            raw = ns.call("score_batch", columns, public, w.copy(), b, list(coef))
+        except LearnerError as exc:
+            text = exc.evalue.lower()
+            if "secret" in text and "key" in text:
+                raise Mistake(f"Your score_batch tried to decrypt ({exc.ename}: {exc.evalue}). "
+                              f"It runs on the lender's server, whose context has no secret "
+                              f"key: compute the scores on the ciphertexts and return the "
+                              f"encrypted scores, serialized.") from None
+            if "scale out of bounds" in text:
+                raise Mistake(f"Depth exhausted ({exc.evalue}): the chain allows "
+                              f"{SCORE_PARAMS.depth} levels — one for the scalar products, two "
+                              f"for the cubic. Multiply each column by its weight once, add, "
+                              f"add the bias (free), then one polyval.") from None
+            raise
+        got = decrypt_server_result(ctx, raw, "score_batch", n)
         t = x @ w + b
         want = np.polynomial.polynomial.polyval(t, coef)
-        err = float(np.max(np.abs(got - want)))
+        err = float(np.max(np.abs(got - want))) if np.all(np.isfinite(got)) else math.inf
         case = f"({n} applicant(s): max error {err:.2e}, accepted ≤ {tol:.1e})"
-        if err <= CLEARTEXT_ATOL:
-            raise Mistake(f"Your scores equal float64's to within {CLEARTEXT_ATOL}: they were "
-                          f"computed in the clear. The lender never sees the features — "
-                          f"encrypt each feature column with ts.ckks_vector and compute on the "
-                          f"ciphertexts. {case}")
         if err <= tol:
             continue
         close = lambda ref: float(np.max(np.abs(got - ref))) <= tol  # noqa: E731, B023
@@ -151,12 +156,16 @@ def check_score_batch(ns):
         if close(x[:, ::-1] @ w + b) or close(np.polynomial.polynomial.polyval(
                 x[:, ::-1] @ w + b, coef)):
             raise Mistake(f"The weights are paired with the wrong feature columns: weight j "
-                          f"multiplies column j (features[:, j]). {case}")
-        raise Mistake(f"These are not the scores p(Σ wᵢ·xᵢ + b). Encrypt one ciphertext per "
-                      f"feature column, multiply each by its weight, add them and the bias, "
-                      f"then polyval. {case}")
+                          f"multiplies column j (columns[j]). {case}")
+        if err > 1e3:
+            raise Mistake(f"Your result decrypts to garbage under the client's key: it was not "
+                          f"computed from the ciphertexts you were given, under the context you "
+                          f"were given. {case}")
+        raise Mistake(f"These are not the scores p(Σ wᵢ·xᵢ + b). Multiply each encrypted "
+                      f"column by its weight, add them and the bias, then polyval. {case}")
     return ("Six scalar products, six additions and one polyval score every applicant in the "
-            "batch at once: with 4,096 slots, 1 applicant and 1,000 cost the same (~0.2 s).")
+            "batch at once, on ciphertexts the lender cannot read: with 4,096 slots, 1 applicant "
+            "and 1,000 cost the same (~0.2 s).")
 
 
 # --- L08.E3: the decision threshold on the polynomial ------------------------------------------
@@ -189,6 +198,15 @@ def check_poly_threshold(ns):
                           f"approximates σ (off by up to {poly.max_error:.2f} here), so compare "
                           f"scores with the polynomial's value at the cleartext boundary: "
                           f"p(logit(τ)/A). {case}")
+        if same(float(np.polyval(coef, _logit(tau) / bound))):
+            raise Mistake(f"np.polyval takes the coefficients highest degree first, but these "
+                          f"are lowest degree first (TenSEAL's order): you evaluated the reversed "
+                          f"polynomial. Use np.polynomial.polynomial.polyval(t, coefficients), "
+                          f"or np.polyval(coefficients[::-1], t). {case}")
+        if same(float(np.polyval(coef, _logit(tau)))):
+            raise Mistake(f"Two slips: np.polyval takes the coefficients highest degree first "
+                          f"(these are lowest first), and p takes t = logit(τ)/A, not "
+                          f"logit(τ). {case}")
         if same(float(np.polynomial.polynomial.polyval(_logit(tau), coef))):
             raise Mistake(f"You evaluated p at logit(τ) without dividing by A: p takes t = z/A "
                           f"(the score bound is folded into the weights). {case}")
@@ -255,10 +273,12 @@ def check_client_contexts(ns):
                               f"serialize with save_galois_keys=False (≈ 2.6 MB) — or build the "
                               f"context without galois_keys=True.")
             if not private.is_private():
-                raise Mistake("private_bytes holds no secret key: you called "
-                              "make_context_public() on the client's own context, in place, "
-                              "which throws its secret key away. Make the public one from a "
-                              "copy: public = ctx.copy(); public.make_context_public().")
+                raise Mistake("private_bytes holds no secret key, so the client could never "
+                              "decrypt its scores. Two ways to lose it: ctx.serialize() leaves "
+                              "the secret key out unless you pass save_secret_key=True; and "
+                              "make_context_public() called on the client's own context (in "
+                              "place, not on a copy) throws the key away. Keep the key in the "
+                              "client's bytes, and make the public context from ctx.copy().")
             x = model.features(credit_applicants(50, seed=13))
             cols = [ts.ckks_vector(public, x[:, j].tolist()).serialize()
                     for j in range(x.shape[1])]
@@ -291,12 +311,12 @@ HINT_FIT = (
     "np.exp(-bound * t)), degree)",
 )
 HINT_SCORE = (
-    "Build the context from the params (make_context(CKKSParams(**params))) and encrypt one "
-    "ciphertext per feature COLUMN: ts.ckks_vector(ctx, features[:, j].tolist()).",
-    "acc = cols[0] * float(weights[0]); add cols[j] * float(weights[j]) for the others, then "
-    "+ bias. A plaintext scalar product costs one level, the cubic two more.",
-    "scores = acc.polyval(list(coefficients)); return np.array(scores.decrypt())[:n] with n = "
-    "len(features).",
+    "You are the lender's server: ts.context_from(context) and ts.ckks_vector_from(ctx, c) for "
+    "each serialized column; no secret key, so return the encrypted scores, serialized.",
+    "t = Σ_j columns[j] · weights[j] + bias, on the ciphertexts: a plaintext scalar product "
+    "costs one level, adding the bias none, and the cubic two more.",
+    "Accumulate the weighted columns into one ciphertext, add the bias, apply the polynomial "
+    "with the coefficients as given (lowest degree first), and serialize that.",
 )
 HINT_THRESHOLD = (
     "In the clear the lender declines when σ(z) ≥ τ, i.e. when the logit z ≥ logit(τ).",
@@ -308,10 +328,12 @@ HINT_THRESHOLD = (
 HINT_CONTEXTS = (
     "The client makes ONE context (it holds the secret key) and sends the server a copy "
     "without it. Both are returned serialized, as bytes.",
-    "make_context_public() works in place: call it on ctx.copy(), not on ctx. Serialize the "
-    "private one with save_secret_key=True and the public one with save_galois_keys=False.",
-    "ctx = make_context(CKKSParams(**params)); pub = ctx.copy(); pub.make_context_public(); "
-    "return ctx.serialize(save_secret_key=True), pub.serialize(save_galois_keys=False)",
+    "One make_context call; a public copy; then two serialize calls whose flags decide what "
+    "leaves the client: the secret key only in the bytes the client keeps, no Galois keys in "
+    "the bytes the server gets.",
+    "make_context_public() works in place, so call it on ctx.copy(), not on ctx. serialize() "
+    "leaves the secret key out unless asked (save_secret_key) and keeps Galois keys unless "
+    "told not to (save_galois_keys).",
 )
 
 LESSON = Lesson("L08", "Encrypted credit scoring", "08_encrypted_scoring", (

@@ -17,14 +17,14 @@ def fit_sigmoid_polyfit_reversed(bound, degree):
     return list(np.polyfit(t, 1 / (1 + np.exp(-bound * t)), degree)[::-1])
 
 
-def score_batch(features, weights, bias, coefficients, params):
-    ctx = make_context(CKKSParams(**params))
-    cols = [ts.ckks_vector(ctx, features[:, j].tolist()) for j in range(features.shape[1])]
+def score_batch(columns, context, weights, bias, coefficients):
+    ctx = ts.context_from(context)
+    cols = [ts.ckks_vector_from(ctx, c) for c in columns]
     acc = cols[0] * float(weights[0])
     for col, w in zip(cols[1:], weights[1:]):
         acc += col * float(w)
     acc += bias
-    return np.array(acc.polyval(list(coefficients)).decrypt())[: len(features)]
+    return acc.polyval(list(coefficients)).serialize()
 
 
 def poly_threshold(threshold, coefficients, bound):
@@ -65,29 +65,39 @@ def fit_degree_too_low(bound, degree):
     return fit_sigmoid(bound, 1)
 
 
-def score_cleartext(features, weights, bias, coefficients, params):
-    return np.polynomial.polynomial.polyval(features @ weights + bias, coefficients)
+def score_cleartext_then_encrypt(columns, context, weights, bias, coefficients):
+    """Decrypts the features to score them in the clear, then encrypts the scores."""
+    ctx = ts.context_from(context)
+    x = np.column_stack([ts.ckks_vector_from(ctx, c).decrypt() for c in columns])
+    scores = np.polynomial.polynomial.polyval(x @ weights + bias, coefficients)
+    return ts.ckks_vector(ctx, scores.tolist()).serialize()
 
 
-def score_no_bias(features, weights, bias, coefficients, params):
-    return score_batch(features, weights, 0.0, coefficients, params)
+def score_plain_numbers(columns, context, weights, bias, coefficients):
+    return np.zeros(len(columns))
 
 
-def score_reversed(features, weights, bias, coefficients, params):
-    return score_batch(features, weights, bias, list(coefficients)[::-1], params)
+def score_no_bias(columns, context, weights, bias, coefficients):
+    return score_batch(columns, context, weights, 0.0, coefficients)
 
 
-def score_all_slots(features, weights, bias, coefficients, params):
-    ctx = make_context(CKKSParams(**params))
-    padded = np.zeros((4096, features.shape[1]))
-    padded[: len(features)] = features
-    cols = [ts.ckks_vector(ctx, padded[:, j].tolist()) for j in range(features.shape[1])]
-    acc = sum((c * float(w) for c, w in zip(cols[1:], weights[1:])), cols[0] * float(weights[0]))
-    return np.array((acc + bias).polyval(list(coefficients)).decrypt())
+def score_reversed(columns, context, weights, bias, coefficients):
+    return score_batch(columns, context, weights, bias, list(coefficients)[::-1])
 
 
-def score_no_polynomial(features, weights, bias, coefficients, params):
-    return score_batch(features, weights, bias, [0.0, 1.0], params)
+def score_no_polynomial(columns, context, weights, bias, coefficients):
+    return score_batch(columns, context, weights, bias, [0.0, 1.0])
+
+
+def score_own_key(columns, context, weights, bias, coefficients):
+    """Encrypts made-up columns under a context of its own."""
+    ctx = make_context(CKKSParams(8192, (50, 36, 36, 36, 60), 36))
+    fake = [ts.ckks_vector(ctx, [0.0] * 10).serialize() for _ in columns]
+    return score_batch(fake, ctx.serialize(), weights, bias, coefficients)
+
+
+def threshold_np_polyval(threshold, coefficients, bound):
+    return np.polyval(coefficients, np.log(threshold / (1 - threshold)) / bound)
 
 
 def threshold_tau(threshold, coefficients, bound):
@@ -114,6 +124,13 @@ def contexts_in_place(params):
     return ctx.serialize(), ctx.serialize()
 
 
+def contexts_no_secret_flag(params):
+    ctx = make_context(CKKSParams(**params))
+    pub = ctx.copy()
+    pub.make_context_public()
+    return ctx.serialize(), pub.serialize(save_galois_keys=False)
+
+
 def contexts_two_keys(params):
     ctx = make_context(CKKSParams(**params))
     other = make_context(CKKSParams(**params))
@@ -132,11 +149,16 @@ WRONG = [
     ("L08.E1", "highest-first", {"fit_sigmoid": fit_highest_first}, "lowest degree first"),
     ("L08.E1", "no-rescale", {"fit_sigmoid": fit_no_rescale}, "σ(A·t)"),
     ("L08.E1", "degree-too-low", {"fit_sigmoid": fit_degree_too_low}, "coefficients"),
-    ("L08.E2", "cleartext", {"score_batch": score_cleartext}, "in the clear"),
+    ("L08.E2", "clear-then-encrypt", {"score_batch": score_cleartext_then_encrypt},
+     "tried to decrypt"),
+    ("L08.E2", "numbers", {"score_batch": score_plain_numbers}, "serialized"),
     ("L08.E2", "no-bias", {"score_batch": score_no_bias}, "forgot the bias"),
     ("L08.E2", "reversed", {"score_batch": score_reversed}, "wrong order"),
-    ("L08.E2", "all-slots", {"score_batch": score_all_slots}, "first n"),
     ("L08.E2", "no-polynomial", {"score_batch": score_no_polynomial}, "polyval"),
+    ("L08.E2", "own-key", {"score_batch": score_own_key}, "garbage"),
+    ("L08.E3", "np-polyval", {"poly_threshold": threshold_np_polyval}, "highest degree first"),
+    ("L08.E4", "no-secret-flag", {"client_contexts": contexts_no_secret_flag},
+     "save_secret_key=True"),
     ("L08.E3", "tau", {"poly_threshold": threshold_tau}, "kept τ itself"),
     ("L08.E3", "no-division", {"poly_threshold": threshold_no_division}, "without dividing"),
     ("L08.E3", "logit", {"poly_threshold": threshold_logit}, "threshold on the logit"),
