@@ -7,14 +7,25 @@ from pets_helpers.he import CKKSParams, make_context
 
 
 # --- right answers (written as a learner would) ---------------------------------------------
-def fit_sigmoid(bound, degree):
+def fit_sigmoid(bound, max_error):
     t = np.linspace(-1, 1, 2001)
-    return np.polynomial.polynomial.polyfit(t, 1 / (1 + np.exp(-bound * t)), degree)
+    target = 1 / (1 + np.exp(-bound * t))
+    for degree in range(1, 16):
+        coef = np.polynomial.polynomial.polyfit(t, target, degree)
+        if np.max(np.abs(np.polynomial.polynomial.polyval(t, coef) - target)) <= max_error:
+            return coef
+    raise ValueError("no degree up to 15 is accurate enough")
 
 
-def fit_sigmoid_polyfit_reversed(bound, degree):
+def fit_sigmoid_odd_degrees(bound, max_error):
+    """Also right: only odd degrees (σ − 1/2 is odd), with np.polyfit reversed, 1001 points."""
     t = np.linspace(-1, 1, 1001)
-    return list(np.polyfit(t, 1 / (1 + np.exp(-bound * t)), degree)[::-1])
+    target = 1 / (1 + np.exp(-bound * t))
+    for degree in range(1, 16, 2):
+        coef = np.polyfit(t, target, degree)[::-1]
+        if np.max(np.abs(np.polynomial.polynomial.polyval(t, coef) - target)) <= 0.98 * max_error:
+            return list(coef)
+    raise ValueError("no degree up to 15 is accurate enough")
 
 
 def score_batch(columns, context, weights, bias, coefficients):
@@ -46,23 +57,35 @@ RIGHT = {
     "L08.E4": {"client_contexts": client_contexts},
 }
 ALSO_RIGHT = [
-    ("L08.E1", {"fit_sigmoid": fit_sigmoid_polyfit_reversed}),
+    ("L08.E1", {"fit_sigmoid": fit_sigmoid_odd_degrees}),
 ]
 
 
 # --- wrong answers ---------------------------------------------------------------------------
-def fit_highest_first(bound, degree):
+def fit_highest_first(bound, max_error):
+    return np.asarray(fit_sigmoid(bound, max_error))[::-1]
+
+
+def fit_no_rescale(bound, max_error):
+    """Fits σ(t) instead of σ(A·t)."""
+    return fit_sigmoid(1.0, max_error)
+
+
+def fit_always_cubic(bound, max_error):
     t = np.linspace(-1, 1, 2001)
-    return np.polyfit(t, 1 / (1 + np.exp(-bound * t)), degree)
+    return np.polynomial.polynomial.polyfit(t, 1 / (1 + np.exp(-bound * t)), 3)
 
 
-def fit_no_rescale(bound, degree):
+def fit_degree_nine(bound, max_error):
+    """Accurate, but always degree 9: four levels."""
     t = np.linspace(-1, 1, 2001)
-    return np.polynomial.polynomial.polyfit(t, 1 / (1 + np.exp(-t)), degree)
+    return np.polynomial.polynomial.polyfit(t, 1 / (1 + np.exp(-bound * t)), 9)
 
 
-def fit_degree_too_low(bound, degree):
-    return fit_sigmoid(bound, 1)
+def fit_even_degree(bound, max_error):
+    """Steps through degrees but lands on an even one that costs a level more."""
+    coef = list(fit_sigmoid(bound, max_error))
+    return coef + [1e-9]
 
 
 def score_cleartext_then_encrypt(columns, context, weights, bias, coefficients):
@@ -148,7 +171,9 @@ def contexts_galois(params):
 WRONG = [
     ("L08.E1", "highest-first", {"fit_sigmoid": fit_highest_first}, "lowest degree first"),
     ("L08.E1", "no-rescale", {"fit_sigmoid": fit_no_rescale}, "σ(A·t)"),
-    ("L08.E1", "degree-too-low", {"fit_sigmoid": fit_degree_too_low}, "coefficients"),
+    ("L08.E1", "always-cubic", {"fit_sigmoid": fit_always_cubic}, "not accurate enough"),
+    ("L08.E1", "degree-nine", {"fit_sigmoid": fit_degree_nine}, "more expensive than needed"),
+    ("L08.E1", "even-degree", {"fit_sigmoid": fit_even_degree}, "more expensive than needed"),
     ("L08.E2", "clear-then-encrypt", {"score_batch": score_cleartext_then_encrypt},
      "tried to decrypt"),
     ("L08.E2", "numbers", {"score_batch": score_plain_numbers}, "serialized"),
