@@ -89,8 +89,8 @@ def main(argv=None) -> int:
 
     from pets_helpers.datasets import load_course_pums
     from pets_helpers.ldp.experiments import zipf_population
-    from pets_helpers.lessons.l01_randomized_response import frequency_explorer
-    from pets_helpers.lessons.l02_central_dp import release_explorer
+    from pets_helpers.dp.demos import release_explorer
+    from pets_helpers.ldp.demos import frequency_explorer
 
     load_before = os.getloadavg()
     values = zipf_population(1_000_000, 32, exponent=1.1, rng=np.random.default_rng(2026))

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from pets_helpers import ldp, widgets
-from pets_helpers.lessons import l01_randomized_response as l01
+from pets_helpers.ldp import demos as l01
 
 
 def capture(monkeypatch, explorer, *args, **kwargs):

@@ -1,8 +1,11 @@
-"""Turning a learner's returned value into what a check compares, with a teaching error."""
+"""Shared helpers of the lesson checks: turning a learner's returned value into what a check
+compares (with a teaching error), recognising a number, and the seeded generators of a check's
+cases."""
 
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -80,3 +83,18 @@ def rounding_mistake(got: float, want: float, name: str) -> str | None:
                     f"rounded to {how}. Your formula is right — return the full-precision "
                     f"number and round only when you print it.")
     return None
+
+
+def is_number(value) -> bool:
+    """True for a real number (Python or numpy scalar), False for a bool and anything else."""
+    return (isinstance(value, (numbers.Real, np.floating, np.integer))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def case_rng(lesson_seed: int, offset: int = 0) -> np.random.Generator:
+    """The seeded generator of one check case: ``numpy.random.default_rng(lesson_seed + offset)``.
+
+    Checks pass it as the ``rng`` of a learner's mechanism (see :mod:`pets_helpers.randomness`),
+    so that a check is reproducible and two cases with different offsets are independent.
+    """
+    return np.random.default_rng(lesson_seed + offset)

@@ -18,22 +18,11 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..he import COURSE_PARAMS, CKKSParams, predicted_precision_bits
-from ..he.scoring import fit_sigmoid_polynomial
+from ..he import COURSE_PARAMS, predicted_precision_bits
+from ..he.scoring import fit_sigmoid_polynomial, logit, sigmoid
 
 SEED = 20260808
-CLEARTEXT_ATOL = 1e-12
 MODEL_MARGIN = 4.0
-
-
-def _params_dict(params: CKKSParams) -> dict:
-    return {"poly_modulus_degree": params.poly_modulus_degree,
-            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
-            "scale_bits": params.scale_bits}
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
 def _coefficients(value, name: str) -> np.ndarray:
@@ -56,7 +45,7 @@ MAX_DEGREE = 15
 
 def _max_error(coef, bound: float) -> float:
     return float(np.max(np.abs(np.polynomial.polynomial.polyval(GRID, coef)
-                               - _sigmoid(bound * GRID))))
+                               - sigmoid(bound * GRID))))
 
 
 def _levels(degree: int) -> int:
@@ -67,7 +56,7 @@ def _levels(degree: int) -> int:
 def cheapest_fit_levels(bound: float, max_error: float) -> tuple[int, int]:
     """(levels, degree) of the cheapest least-squares fit of σ(A·t) within ``max_error``."""
     for degree in range(1, MAX_DEGREE + 1):
-        coef = np.polynomial.polynomial.polyfit(GRID, _sigmoid(bound * GRID), degree)
+        coef = np.polynomial.polynomial.polyfit(GRID, sigmoid(bound * GRID), degree)
         if _max_error(coef, bound) <= max_error:
             return _levels(degree), degree
     raise ValueError(f"no polynomial up to degree {MAX_DEGREE} reaches {max_error}")
@@ -184,10 +173,6 @@ def check_score_batch(ns):
 THRESHOLD_CASES = [(0.2, 9.5), (0.5, 6.0), (0.05, 3.0)]
 
 
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
-
-
 def check_poly_threshold(ns):
     for tau, bound in THRESHOLD_CASES:
         poly = fit_sigmoid_polynomial(bound, 3)
@@ -200,7 +185,7 @@ def check_poly_threshold(ns):
             got = None
         if got is None or not math.isfinite(got):
             raise Mistake(f"poly_threshold should return one number, got {raw!r:.80}.")
-        want = float(poly.sigmoid_of_logit(_logit(tau)))
+        want = float(poly.sigmoid_oflogit(logit(tau)))
         case = f"(τ={tau}, A={bound}: expected {want:.6f}, got {got:.6f})"
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
@@ -210,19 +195,19 @@ def check_poly_threshold(ns):
                           f"approximates σ (off by up to {poly.max_error:.2f} here), so compare "
                           f"scores with the polynomial's value at the cleartext boundary: "
                           f"p(logit(τ)/A). {case}")
-        if same(float(np.polyval(coef, _logit(tau) / bound))):
+        if same(float(np.polyval(coef, logit(tau) / bound))):
             raise Mistake(f"np.polyval takes the coefficients highest degree first, but these "
                           f"are lowest degree first (TenSEAL's order): you evaluated the reversed "
                           f"polynomial. Use np.polynomial.polynomial.polyval(t, coefficients), "
                           f"or np.polyval(coefficients[::-1], t). {case}")
-        if same(float(np.polyval(coef, _logit(tau)))):
+        if same(float(np.polyval(coef, logit(tau)))):
             raise Mistake(f"Two slips: np.polyval takes the coefficients highest degree first "
                           f"(these are lowest first), and p takes t = logit(τ)/A, not "
                           f"logit(τ). {case}")
-        if same(float(np.polynomial.polynomial.polyval(_logit(tau), coef))):
+        if same(float(np.polynomial.polynomial.polyval(logit(tau), coef))):
             raise Mistake(f"You evaluated p at logit(τ) without dividing by A: p takes t = z/A "
                           f"(the score bound is folded into the weights). {case}")
-        if same(_logit(tau) / bound) or same(_logit(tau)):
+        if same(logit(tau) / bound) or same(logit(tau)):
             raise Mistake(f"That is a threshold on the logit, but the server returns scores "
                           f"p(z/A): push the boundary through the polynomial too. {case}")
         raise Mistake(f"Decline ⇔ σ(z) ≥ τ ⇔ z ≥ logit(τ) = ln(τ/(1−τ)); since p is increasing "
@@ -254,7 +239,7 @@ def check_client_contexts(ns):
     from ..datasets import credit_applicants
     from ..he.service import ScoringServer, grpc_options, binding_tag, load_protos
 
-    answer = ns.call("client_contexts", _params_dict(SCORE_PARAMS))
+    answer = ns.call("client_contexts", SCORE_PARAMS.as_dict())
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Mistake(f"client_contexts should return a pair (private_bytes, public_bytes), got "
                       f"{type(answer).__name__}.")
