@@ -103,8 +103,9 @@ from .workers import QueueFull, ShuttingDown, WorkerPool
 log = logging.getLogger(__name__)
 
 #: Largest gRPC message accepted or sent, both directions (a 4096-applicant batch is ~2.4 MB,
-#: a public context ~2.6 MB).
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+#: a public context ~2.6 MB; 64 MiB so that a context with Galois keys, ~53 MB, arrives and is
+#: refused with a message saying what to send instead).
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 #: Registered contexts kept in all (~2.6 MB each in the gRPC process).
 MAX_CONTEXTS = 32
 #: Contexts one client (one client_token) may hold.
@@ -249,6 +250,10 @@ class _Registry:
     def acquire(self, context_id: str, token: str) -> _Registration:
         with self._lock:
             reg = self._contexts.get(context_id)
+            if reg is not None and not reg.in_use \
+                    and time.monotonic() - reg.last_used > self.idle_seconds:
+                self._evict(reg, "idle")
+                reg = None
             if reg is None or (token and token != reg.owner):
                 raise _Reject(grpc.StatusCode.NOT_FOUND,
                               f"no context {context_id[:40]!r} for this client: it was never "

@@ -172,9 +172,15 @@ class _Scorer:
             return ("ok",) + self.score(*job[1:])
         if op == "ping":
             return ("ok", os.getpid())
-        if op == "sleep":  # test hook: a request that holds its worker (no client can send it)
+        # test hooks (not reachable over gRPC): a job that holds its worker / grows its memory
+        if op == "sleep":
             time.sleep(float(job[1]))
             return ("ok", None)
+        if op == "alloc":
+            block = bytearray(int(job[1]) * 2 ** 20)
+            block[:: 4096] = b"x" * len(block[:: 4096])  # touch every page: resident memory
+            time.sleep(float(job[2]))
+            return ("ok", len(block))
         raise ValueError(f"unknown job {op!r}")
 
 
@@ -233,6 +239,7 @@ class _Worker:
         self.proc = None
         self.conn = None
         self.idle_rss = 0
+        self.ready = False
 
     def start(self) -> None:
         # A plain subprocess over a socketpair (not multiprocessing's spawn, which leaves a
@@ -250,6 +257,7 @@ class _Worker:
             raise RuntimeError("a scoring worker did not start in time.")
         self.conn.recv()
         self.idle_rss = rss_bytes(self.proc.pid)
+        self.ready = True
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -257,6 +265,7 @@ class _Worker:
     def kill(self) -> None:
         proc, conn = self.proc, self.conn
         self.proc = self.conn = None
+        self.ready = False
         if proc is not None:
             if proc.poll() is None:
                 proc.kill()
@@ -325,19 +334,18 @@ class WorkerPool:
         self._killing = False
         self.completed = 0
         self._workers = [_Worker(self) for _ in range(self.n_workers)]
-        starters = [threading.Thread(target=w.start) for w in self._workers]
-        for t in starters:
-            t.start()
-        for t in starters:
-            t.join()
-        if any(w.proc is None for w in self._workers):
-            self._kill_all()
-            raise RuntimeError("scoring workers failed to start.")
+        # Each worker is started by its manager thread, which lives as long as the pool:
+        # PR_SET_PDEATHSIG fires when the *thread* that forked the child ends.
+        self._started = threading.Barrier(self.n_workers + 1)
         self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True,
                                           name=f"scoring-worker-{i}")
                          for i, w in enumerate(self._workers)]
         for t in self._threads:
             t.start()
+        self._started.wait()
+        if any(w.proc is None for w in self._workers):
+            self.shutdown(0.0)
+            raise RuntimeError("scoring workers failed to start.")
 
     # ---- queue --------------------------------------------------------------------------
     def stats(self) -> dict:
@@ -383,6 +391,11 @@ class WorkerPool:
                 return job
 
     def _serve(self, worker: _Worker) -> None:
+        try:
+            worker.start()
+        except Exception:  # noqa: BLE001 — reported by __init__
+            worker.kill()
+        self._started.wait()
         while True:
             job = self._next()
             if job is None:
@@ -396,6 +409,11 @@ class WorkerPool:
                 self._in_flight -= 1
                 self.completed += 1
                 self._cv.notify_all()
+            if not worker.alive() and not self._closing:
+                try:  # replace a killed worker now, not when the next job arrives
+                    worker.start()
+                except Exception:  # noqa: BLE001 — retried by run() on the next job
+                    worker.kill()
 
     def calibrate(self, payload, repeats: int = 3) -> float:
         """Median seconds of ``payload`` with every worker running one at once, after one
@@ -422,6 +440,10 @@ class WorkerPool:
                 w.idle_rss = max(w.idle_rss, rss_bytes(w.proc.pid))
         times = sorted(times[1:])
         return times[len(times) // 2]
+
+    def ready_workers(self) -> int:
+        """Workers started and answering (a replaced one is not, while it starts)."""
+        return sum(w.ready for w in self._workers)
 
     def pids(self) -> list:
         return [w.proc.pid for w in self._workers if w.proc is not None]
