@@ -325,21 +325,23 @@ def test_sigterm_during_heavy_requests_stops_within_a_second():
     model = default_model()
     proc = ServerProcess(timeout=180, extra_args=["--workers", "2"]).start()
     try:
-        c = ScoringClient(proc.address, make_context(SCORING), timeout=60, max_attempts=1)
+        # two clients (one owner never runs on more than half the workers), two requests each
+        clients = [ScoringClient(proc.address, make_context(SCORING), timeout=60,
+                                 max_attempts=1) for _ in range(2)]
         x = model.features(credit_applicants(4096, seed=3))  # the largest batch there is
-        cols = encrypt_batch(c.encryption_context, x)
+        columns = [encrypt_batch(c.encryption_context, x) for c in clients]
         workers = proc.children()
         assert len(workers) == 2
         codes = []
 
-        def heavy():
+        def heavy(i):
             try:
-                c.score_encrypted(cols, len(x))
+                clients[i].score_encrypted(columns[i], len(x))
                 codes.append(grpc.StatusCode.OK)
             except grpc.RpcError as err:
                 codes.append(err.code())
 
-        threads = [threading.Thread(target=heavy) for _ in range(4)]
+        threads = [threading.Thread(target=heavy, args=(i % 2,)) for i in range(4)]
         for t in threads:
             t.start()
         deadline = time.monotonic() + 30
@@ -352,7 +354,8 @@ def test_sigterm_during_heavy_requests_stops_within_a_second():
         elapsed = time.monotonic() - start
         for t in threads:
             t.join(30)
-        c.close()
+        for c in clients:
+            c.close()
         assert proc.proc.returncode == 0, proc.log()
         assert elapsed < 1.0, f"stopped in {elapsed:.2f} s"
         assert not [p for p in workers if Path(f"/proc/{p}").exists()], "a worker survived"

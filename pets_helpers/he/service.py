@@ -57,8 +57,10 @@ Loading contexts and scoring run in a :class:`~.workers.WorkerPool` of processes
 core by default) with per-request time and memory limits (exceeded → ``RESOURCE_EXHAUSTED``
 and a fresh worker), so the gRPC process never holds the GIL for long: one request cannot
 stall the others, and SIGTERM stops the server within ~1 s (queued requests get
-``UNAVAILABLE``, running ones :data:`DRAIN_SECONDS` to finish). Jobs are queued fairly (round
-robin across clients; all token-less registrations share one lane); the queue holds what the
+``UNAVAILABLE``, running ones :data:`DRAIN_SECONDS` to finish). Registration itself only
+inspects, hashes and stores the bytes; a worker loads the context on its first ``Score``.
+Jobs are queued fairly (round robin across context owners, one owner never running on more
+than half the workers); the queue holds what the
 workers clear in :data:`MAX_QUEUE_WAIT_S` seconds at the throughput measured at start-up,
 and a full queue answers ``RESOURCE_EXHAUSTED``: :class:`ScoringClient` retries with
 exponential backoff and jitter. The standard ``grpc.health.v1.Health`` service answers
@@ -334,8 +336,10 @@ class ScoringServicer:
             existing = self.registry.find(token, fp)
             if existing is not None:  # the same client registering the same keys again
                 return existing.context_id, fp, token
+        # No worker job here: the inspected bytes are stored, and a worker loads them (with
+        # its time and memory limits) on the first Score, in the owner's lane. A flood of
+        # registrations therefore costs a protobuf parse and a hash each, nothing more.
         context_id = secrets.token_hex(16)
-        self._run_job(token or "anonymous", ("register", context_id, canonical), context)
         return context_id, fp, self.registry.add(token, context_id, fp, canonical)
 
     def _score(self, request, context):

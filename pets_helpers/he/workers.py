@@ -11,8 +11,9 @@ request and shutdown. Here each job (load and check a context, score a batch) ru
   as a backstop. A worker dies with the server (``PR_SET_PDEATHSIG``).
 - **Bounded, fair queue.** At most ``capacity`` jobs wait; :meth:`WorkerPool.submit` raises
   :class:`QueueFull` beyond that (the service answers RESOURCE_EXHAUSTED and the client backs
-  off). Jobs are taken round-robin across *lanes* (one per client; one shared lane for
-  clients without a token), so a client flooding the service only delays its own lane.
+  off). Jobs are taken round-robin across *lanes* (one per client), and one lane never runs
+  more than half the workers (rounded up) at once, so a client flooding the service only
+  delays its own lane.
   :meth:`WorkerPool.calibrate` measures a job's time so the service can size ``capacity``
   from throughput.
 - **Draining shutdown.** :meth:`WorkerPool.shutdown` answers queued jobs ``("unavailable",
@@ -219,12 +220,13 @@ def _worker_main(fd: int) -> None:
 
 # ---- server side ---------------------------------------------------------------------------
 class _Job:
-    __slots__ = ("payload", "alive", "done", "answer", "queued_at")
+    __slots__ = ("payload", "alive", "done", "answer", "queued_at", "lane")
 
     def __init__(self, payload, alive) -> None:
         self.payload, self.alive = payload, alive
         self.done = threading.Event()
         self.answer = None
+        self.lane = None
         self.queued_at = time.monotonic()
 
     def finish(self, answer) -> None:
@@ -330,6 +332,9 @@ class WorkerPool:
         self._lanes: collections.OrderedDict = collections.OrderedDict()
         self._queued = 0
         self._in_flight = 0
+        self._running: collections.Counter = collections.Counter()  # lane -> jobs running
+        #: Jobs one lane may run at once: half the workers (rounded up).
+        self.lane_share = max(1, (self.n_workers + 1) // 2)
         self._closing = False
         self._killing = False
         self.completed = 0
@@ -371,13 +376,18 @@ class WorkerPool:
         return job.answer
 
     def _next(self):
+        """The next job: round robin over the lanes, skipping a lane that already runs
+        ``lane_share`` jobs (so one client never holds every worker)."""
         with self._cv:
             while True:
-                while not self._lanes and not self._closing:
-                    self._cv.wait()
                 if self._closing:
                     return None
-                lane, jobs = next(iter(self._lanes.items()))
+                lane = next((name for name in self._lanes
+                             if self._running[name] < self.lane_share), None)
+                if lane is None:
+                    self._cv.wait()
+                    continue
+                jobs = self._lanes[lane]
                 job = jobs.popleft()
                 self._queued -= 1
                 if jobs:
@@ -388,6 +398,8 @@ class WorkerPool:
                     job.finish(("unavailable", "the caller went away"))
                     continue
                 self._in_flight += 1
+                self._running[lane] += 1
+                job.lane = lane
                 return job
 
     def _serve(self, worker: _Worker) -> None:
@@ -407,6 +419,9 @@ class WorkerPool:
             job.finish(answer)
             with self._cv:
                 self._in_flight -= 1
+                self._running[job.lane] -= 1
+                if not self._running[job.lane]:
+                    del self._running[job.lane]
                 self.completed += 1
                 self._cv.notify_all()
             if not worker.alive() and not self._closing:
