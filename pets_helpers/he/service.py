@@ -290,7 +290,7 @@ class ScoringServicer:
     def __init__(self, model: ScoringModel, pool: WorkerPool, expected: Expected,
                  contexts_per_client: int = CONTEXTS_PER_CLIENT,
                  max_contexts: int = MAX_CONTEXTS, idle_seconds: float = IDLE_SECONDS) -> None:
-        model.check_depth()
+        model.guard_depth()
         self.model = model
         self.params = model.params
         self.pool = pool
@@ -440,10 +440,11 @@ _default_model_cache: dict = {}
 
 
 def default_model() -> ScoringModel:
-    """The lesson's model: trained on ``credit_applicants(5_000, seed=0)`` (cached)."""
+    """Lesson 08's model: trained on ``credit_applicants(5_000, seed=0)`` (cached)."""
     if "model" not in _default_model_cache:
-        from ..datasets import credit_applicants
-        _default_model_cache["model"] = train_model(credit_applicants(5_000, seed=0))
+        from ..datasets import CREDIT_FEATURES, credit_applicants
+        _default_model_cache["model"] = train_model(credit_applicants(5_000, seed=0),
+                                                    CREDIT_FEATURES)
     return _default_model_cache["model"]
 
 
@@ -472,7 +473,7 @@ class ScoringService:
         from .ckks import make_context
 
         model = model if model is not None else default_model()
-        model.check_depth()
+        model.guard_depth()
         reference = make_context(model.params)
         self.expected = Expected.for_params(model.params, reference)
         n_workers = int(workers) if workers else default_workers()
