@@ -1,8 +1,8 @@
 """A bounded pool of worker processes for the scoring service, with a fair queue.
 
 TenSEAL holds the GIL while it computes, so heavy work in the gRPC process stalls every other
-request and shutdown. Here each job (load and check a context, score a batch) runs in one of
-``n_workers`` *processes*:
+request and shutdown. Here each job (score a batch, loading its registered context on first
+use) runs in one of ``n_workers`` *processes*:
 
 - **Per-request limits.** A manager thread per worker waits for the answer, polling every
   20 ms; a job that runs past ``time_limit`` seconds, or whose worker's resident memory grows
@@ -19,8 +19,10 @@ request and shutdown. Here each job (load and check a context, score a batch) ru
 - **Draining shutdown.** :meth:`WorkerPool.shutdown` answers queued jobs ``("unavailable",
   …)`` at once, lets running ones finish within ``grace`` seconds, then kills the workers.
 
-Jobs and answers are plain tuples (pickled over a pipe); the worker side is
-:func:`_worker_main`, which holds an LRU cache of loaded contexts.
+Jobs and answers are plain tuples (pickled over a socket): ``("score", context_id,
+context_bytes, ciphertexts, n)`` → ``("ok", score_bytes, server_ms)`` or ``("reject", code,
+message)``; ``("ping",)`` → ``("ok", pid)``. The worker side is :func:`_worker_main`, which
+keeps an LRU cache of loaded contexts (:data:`WORKER_CONTEXT_CACHE`).
 """
 
 from __future__ import annotations
@@ -166,9 +168,6 @@ class _Scorer:
 
     def handle(self, job):
         op = job[0]
-        if op == "register":
-            self.context(job[1], job[2])
-            return ("ok", None)
         if op == "score":
             return ("ok",) + self.score(*job[1:])
         if op == "ping":
