@@ -382,6 +382,15 @@ def test_wire_accepts_honest_bytes_and_returns_canonical_ones(expected, context)
         inspect_ciphertext(ct, expected, 3, "c")
 
 
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out += bytes([low | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
 def test_wire_checks_the_seal_header(expected, context):
     context_proto, _ = tenseal_protos()
     msg = context_proto.FromString(public_bytes(context))
@@ -393,6 +402,13 @@ def test_wire_checks_the_seal_header(expected, context):
         edited.public_context.public_key = bytes(bad)
         with pytest.raises(WireError, match=phrase):
             inspect_context(edited.SerializeToString(), expected)
+    # an unknown field (9; TenSEAL defines 1-5) inside the public part
+    msg = context_proto.FromString(public_bytes(context))
+    inner = msg.public_context.SerializeToString() + b"\x48\x01"
+    msg.ClearField("public_context")
+    raw = msg.SerializeToString() + b"\x12" + _varint(len(inner)) + inner
+    with pytest.raises(WireError, match="fields TenSEAL does not define"):
+        inspect_context(raw, expected)
     with pytest.raises(WireError, match="empty"):
         inspect_context(b"", expected)
     with pytest.raises(WireError, match="not a serialized TenSEAL context"):

@@ -161,6 +161,7 @@ def inspect_context(blob: bytes, expected: Expected) -> bytes:
         raise WireError(f"public_context is not a serialized TenSEAL context (not a "
                         f"TenSEALContextProto): {advice}.") from None
     _no_unknown_fields(msg, "public_context")
+    _no_unknown_fields(msg.public_context, "public_context's public part")
     if msg.HasField("private_context"):
         raise WireError("refused: this context carries a private part (a SECRET KEY or key "
                         "generation flags). The scoring server must never be able to decrypt, "
