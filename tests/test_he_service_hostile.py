@@ -5,6 +5,7 @@ wire inspection, the registry's eviction rules and the worker pool's limits.
 Resource goals are judged by what the server spends (its CPU time and resident memory from
 /proc), not by wall-clock latency, except SIGTERM's 1 s, which is the requirement itself."""
 
+import collections
 import math
 import os
 import signal
@@ -302,6 +303,64 @@ def test_eight_honest_clients_beside_a_hostile_one_all_succeed(server, context):
     assert hostile_codes and set(hostile_codes) <= {
         grpc.StatusCode.OK, INVALID, grpc.StatusCode.RESOURCE_EXHAUSTED}
     assert server.alive()
+
+
+def test_busy_means_wait_not_refuse(client, batch):
+    """8 threads × 5 raw Score calls at once, *without* client retries: the old server
+    (maximum_concurrent_rpcs=4) refused most with RESOURCE_EXHAUSTED; now they queue."""
+    n, _, good = batch
+    request = client.request_for(good, n)
+    codes, lock = [], threading.Lock()
+
+    def burst():
+        for _ in range(5):
+            try:
+                client.stub.Score(request, timeout=120)
+                code = grpc.StatusCode.OK
+            except grpc.RpcError as err:
+                code = err.code()
+            with lock:
+                codes.append(code)
+
+    threads = [threading.Thread(target=burst) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert codes.count(grpc.StatusCode.OK) == 40, collections.Counter(codes)
+
+
+class _Busy(grpc.RpcError):
+    def __init__(self, code):
+        super().__init__()
+        self._code = code
+
+    def code(self):
+        return self._code
+
+
+def test_client_retries_busy_answers_with_backoff(client):
+    calls = []
+
+    def rpc(request, timeout):
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise _Busy(grpc.StatusCode.RESOURCE_EXHAUSTED if len(calls) == 1
+                        else grpc.StatusCode.UNAVAILABLE)
+        return "answer"
+
+    before = client.retries
+    assert client._call(rpc, lambda: None) == "answer"
+    assert client.retries - before == 2 and len(calls) == 3
+    calls.clear()
+
+    def invalid(request, timeout):
+        calls.append(1)
+        raise _Busy(grpc.StatusCode.INVALID_ARGUMENT)
+
+    with pytest.raises(grpc.RpcError):
+        client._call(invalid, lambda: None)
+    assert calls == [1]  # client errors are not retried
 
 
 def test_symmetric_encryption_is_what_the_client_sends(client, context, batch):
