@@ -119,7 +119,7 @@ MAX_CLIENTS = 4096
 #: The queue holds what the workers clear in this many seconds.
 MAX_QUEUE_WAIT_S = 2.0
 #: Seconds running requests get to finish after SIGTERM.
-DRAIN_SECONDS = 0.7
+DRAIN_SECONDS = 0.5
 #: Applicants in the batch used to measure throughput at start-up.
 CALIBRATION_BATCH = 1000
 SERVICE_NAME = "petslab.scoring.v1.Scoring"
@@ -520,7 +520,7 @@ class ScoringService:
         ``grace`` s, then the workers are killed. Returns an Event set when stopped."""
         self.health.enter_graceful_shutdown()
         self.pool.shutdown(grace)  # in-flight RPCs get their answers (or UNAVAILABLE) here
-        return self.server.stop(0.1)
+        return self.server.stop(0.05)
 
 
 def serve(port: int = 0, model: ScoringModel | None = None, host: str = "127.0.0.1",
@@ -806,7 +806,7 @@ def main(argv=None) -> int:
     while not stop.wait(0.05):
         pass
     start = time.perf_counter()
-    service.stop(DRAIN_SECONDS).wait(0.2)
+    service.stop(DRAIN_SECONDS).wait(0.1)
     print(f"STOPPED in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
     sys.stdout.flush()
     os._exit(0)  # everything is drained; skip the interpreter's slow teardown (~1 s)
