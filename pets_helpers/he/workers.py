@@ -195,6 +195,9 @@ def _worker_main(fd: int) -> None:
     if address_space_limit:
         import resource
 
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)  # never above an inherited cap
+        if hard != resource.RLIM_INFINITY:
+            address_space_limit = min(address_space_limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (address_space_limit, address_space_limit))
     scorer = _Scorer(pickle.loads(model_bytes))
     conn.send(("ready", os.getpid()))
