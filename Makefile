@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test install release clean progress reset
+.PHONY: lab test install release clean progress reset site
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
@@ -48,6 +48,11 @@ test: install
 
 release: install
 	$(BIN)/pets-course release
+
+# The course as static HTML in site/ (git-ignored): every lesson executed, learner copies and
+# solutions, and an index (open site/index.html). Takes about as long as running every lesson twice.
+site: install
+	$(BIN)/python -m pets_helpers.site --out site
 
 clean:
 	rm -rf $(VENV)
