@@ -78,6 +78,7 @@ def lesson_01_excerpt(dest: Path) -> str:
 @pytest.fixture
 def jupyterlab(tmp_path):
     """JupyterLab on 127.0.0.1 with a fixed token, serving a temporary workspace."""
+    chromium_path()  # skip before starting a server nobody will use
     work = tmp_path / "work"
     work.mkdir()
     notebook = lesson_01_excerpt(work)
