@@ -6,9 +6,11 @@
 
 Per lesson: wall time of a fresh kernel executing the whole notebook (kernel start included, no
 warm-up: this is what a learner waits for), CPU time of the kernel process tree (user + system,
-the load-independent figure on a shared machine), and peak memory of the kernel process tree
-(sum of the resident set sizes of every process under this one, sampled every 0.1 s, so shared
-pages count once per process: an upper bound). Kernels run headless (explorers draw one plot)
+the load-independent figure on a shared machine), and peak memory of the kernel process tree,
+sampled every 0.1 s over every process under this one: the summed proportional set size (PSS:
+a page shared by k processes counts 1/k to each — the memory the lesson really occupies, judged
+against the goal) and the summed resident set size (RSS: shared pages counted per process, an
+upper bound). Kernels run headless (explorers draw one plot)
 in a temporary folder, exactly as ``make site`` and nbval run them. The load average is
 recorded before and after each lesson.
 
@@ -41,25 +43,27 @@ GOALS = {"course_s": 600, "lesson_s": 120, "lesson_bytes": 1.5 * 2**30}
 
 
 class TreeMonitor:
-    """Peak summed RSS and total CPU time of every process below this one, sampled in a thread."""
+    """Peak summed PSS and RSS and total CPU time of every process below this one, sampled in a
+    thread."""
 
     def __init__(self, interval: float = 0.1):
-        self.interval, self.peak, self.cpu = interval, 0, {}
+        self.interval, self.peak_pss, self.peak_rss, self.cpu = interval, 0, 0, {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> None:
-        rss = 0
+        pss = rss = 0
         for proc in psutil.Process().children(recursive=True):
             try:
                 with proc.oneshot():
-                    rss += proc.memory_info().rss
+                    mem = proc.memory_full_info()
+                    pss, rss = pss + mem.pss, rss + mem.rss
                     t = proc.cpu_times()
                     # children's times count once they have been waited for by their parent
                     self.cpu[proc.pid] = t.user + t.system + t.children_user + t.children_system
             except psutil.Error:
                 continue
-        self.peak = max(self.peak, rss)
+        self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -97,7 +101,8 @@ def run_lesson(path: Path, timeout: int) -> dict:
         wall = time.perf_counter() - start
     return {"lesson": path.name[:2], "notebook": path.name, "title": title_of(path),
             "wall_s": round(wall, 1), "cpu_s": round(monitor.cpu_seconds, 1),
-            "peak_rss_mb": round(monitor.peak / 2**20), "load_before": round(load_before, 2),
+            "peak_pss_mb": round(monitor.peak_pss / 2**20),
+            "peak_rss_mb": round(monitor.peak_rss / 2**20), "load_before": round(load_before, 2),
             "load_after": round(os.getloadavg()[0], 2), "error": error}
 
 
@@ -105,15 +110,16 @@ def markdown(rows: list[dict], summary: dict, info: dict) -> str:
     lines = [f"Course runtime — {info['date']}, {info['cpu']} ({info['nproc']} cores), "
              f"load average {summary['load_min']}–{summary['load_max']} during the run.",
              "",
-             "| lesson | wall (s) | kernel CPU (s) | peak memory (MB) | load (1 min) | status |",
-             "|---|---:|---:|---:|---:|---|"]
+             "| lesson | wall (s) | kernel CPU (s) | peak memory PSS (MB) | peak RSS sum (MB) "
+             "| load (1 min) | status |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         status = r["error"] or "ok"
         lines.append(f"| {r['notebook']} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
-                     f"{r['peak_rss_mb']:,} | {r['load_before']:.1f}→{r['load_after']:.1f} | "
+                     f"{r['peak_pss_mb']:,} | {r['peak_rss_mb']:,} | {r['load_before']:.1f}→{r['load_after']:.1f} | "
                      f"{status} |")
     lines.append(f"| **whole course** | **{summary['wall_s']:.1f}** | **{summary['cpu_s']:.1f}** "
-                 f"| **{summary['peak_rss_mb']:,}** (max) | | |")
+                 f"| **{summary['peak_pss_mb']:,}** (max) | {summary['peak_rss_mb']:,} (max) | | |")
     lines += ["", f"Goals (2 cores): course ≤ 600 s — {summary['goal_course']}; no lesson over "
               f"120 s — {summary['goal_lesson_time']}; none over 1.5 GB — "
               f"{summary['goal_lesson_memory']}.",
@@ -141,6 +147,7 @@ def main(argv=None) -> int:
     summary = {
         "wall_s": round(sum(r["wall_s"] for r in rows), 1),
         "cpu_s": round(sum(r["cpu_s"] for r in rows), 1),
+        "peak_pss_mb": max(r["peak_pss_mb"] for r in rows),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
         "load_min": min(loads), "load_max": max(loads),
         "missing": [n for n in COURSE if n not in {p.name[:2] for p in lesson_files(ROOT)}],
@@ -150,10 +157,15 @@ def main(argv=None) -> int:
     def verdict(met: bool) -> str:
         return "met" if met else "MISSED"
 
-    summary["goal_course"] = verdict(summary["wall_s"] <= GOALS["course_s"] and len(ok) == len(rows))
-    summary["goal_lesson_time"] = verdict(all(r["wall_s"] <= GOALS["lesson_s"] for r in rows))
+    # wall time on a loaded machine overstates the cost; CPU time is the load-independent reading
+    complete = len(ok) == len(rows)
+    summary["goal_course"] = (f"wall {verdict(complete and summary['wall_s'] <= GOALS['course_s'])}"
+                              f", CPU {verdict(complete and summary['cpu_s'] <= GOALS['course_s'])}")
+    summary["goal_lesson_time"] = (
+        f"wall {verdict(all(r['wall_s'] <= GOALS['lesson_s'] for r in rows))}, "
+        f"CPU {verdict(all(r['cpu_s'] <= GOALS['lesson_s'] for r in rows))}")
     summary["goal_lesson_memory"] = verdict(
-        all(r["peak_rss_mb"] * 2**20 <= GOALS["lesson_bytes"] for r in rows))
+        all(r["peak_pss_mb"] * 2**20 <= GOALS["lesson_bytes"] for r in rows))
     info = machine_info("nbclient", "ipykernel", "jupyter_client")
     table = markdown(rows, summary, info)
     print(table)
