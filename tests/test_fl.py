@@ -185,3 +185,4 @@ def test_settings_reject_bad_values(kwargs):
 def test_settings_roundtrip_through_a_run_config():
     s = TrainSettings(rounds=3, mu=0.01, hidden=16)
     assert TrainSettings.from_config(s.to_config()) == s
+
