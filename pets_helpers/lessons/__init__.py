@@ -9,6 +9,7 @@ MODULES = {
     "L01": "l01_randomized_response",
     "L02": "l02_central_dp",
     "L03": "l03_composition",
+    "L04": "l04_federated_averaging",
     "L07": "l07_ckks",
     "L08": "l08_encrypted_scoring",
 }
