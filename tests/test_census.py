@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pets_helpers import census
 from pets_helpers.census import (MEAN_INCOME_SQL, WEIGHTED_MEAN_INCOME_SQL, PumsFormatError,
-                                 exact_mean_income_sql, load_course_pums, read_pums)
+                                 exact_mean_income_sql, read_pums)
 from pets_helpers.datasets import (PUMS_ADJINC, PUMS_HOUSEHOLD_COLUMNS, PUMS_PERSON_COLUMNS,
-                                   PUMS_PUMAS, PUMS_STATE, generate_pums_sample)
+                                   PUMS_PUMAS, PUMS_STATE, generate_pums_sample, load_course_pums,
+                                   pums)
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"
+SCRIPT = REPO / "data" / "make_pums_sample.py"
+SHIPPED = REPO / "pets_helpers" / "datasets" / "data"     # package data, read via importlib
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +82,10 @@ def test_generator_rejects_bad_arguments():
         generate_pums_sample(10)
     with pytest.raises(TypeError, match="n_households"):
         generate_pums_sample(1000.5)
-    with pytest.raises(TypeError, match="seed"):
+    with pytest.raises(ValueError, match="seed must be an integer ≥ 0"):   # a bad value
         generate_pums_sample(100, seed=-1)
+    with pytest.raises(TypeError, match="seed"):                          # a bad type
+        generate_pums_sample(100, seed="1")
 
 
 def test_generated_columns_codes_and_types(generated):
@@ -142,16 +145,16 @@ def test_income_has_heavy_tail_missing_zero_and_negative_values(shipped):
 # --- The committed script and the shipped files ---------------------------------------------
 
 def test_shipped_csvs_are_what_the_script_writes(tmp_path):
-    out = subprocess.run([sys.executable, str(DATA / "make_pums_sample.py"),
+    out = subprocess.run([sys.executable, str(SCRIPT),
                           "--out-dir", str(tmp_path)], capture_output=True, text=True,
                          cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr
     for name in ("pums_households.csv", "pums_persons.csv"):
-        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (SHIPPED / name).read_bytes(), name
 
 
 def test_shipped_files_are_small():
-    size = sum((DATA / n).stat().st_size for n in ("pums_households.csv", "pums_persons.csv"))
+    size = sum((SHIPPED / n).stat().st_size for n in ("pums_households.csv", "pums_persons.csv"))
     assert size < 1_000_000
 
 
@@ -163,7 +166,7 @@ def test_read_pums_round_trips_the_shipped_sample(shipped, generated):
     assert households["PUMA"].str.fullmatch(r"0\d{4}").all()      # leading zeros kept
     assert (households["ST"] == "07").all()
     assert households["income_adjusted"].dtype == "float64"
-    first = (DATA / "pums_households.csv").read_text().splitlines()[1].split(",")
+    first = (SHIPPED / "pums_households.csv").read_text().splitlines()[1].split(",")
     assert first[2].startswith("0") and first[3] == "07"           # and written in the file
 
 
@@ -257,8 +260,15 @@ def test_extra_columns_are_kept_as_text(tmp_path):
         read_pums(path, extra_columns=["BDSP"])
 
 
+def test_the_shipped_sample_is_found_through_importlib_resources():
+    files = pums.course_sample_files()
+    assert [f.name for f in files] == ["pums_households.csv", "pums_persons.csv"]
+    assert all(f.is_file() for f in files)
+
+
 def test_load_course_pums_says_what_to_do_when_files_are_missing(monkeypatch, tmp_path):
-    monkeypatch.setattr(census, "course_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(pums, "course_sample_files",
+                        lambda: (tmp_path / "pums_households.csv", tmp_path / "pums_persons.csv"))
     with pytest.raises(FileNotFoundError, match="make_pums_sample.py"):
         load_course_pums()
 
@@ -303,3 +313,54 @@ def test_sql_helper_rejects_bad_input(generated):
         exact_mean_income_sql(generated.households)        # no income_adjusted column yet
     with pytest.raises(ValueError, match="by='COUNTY'"):
         exact_mean_income_sql(generated.households, by="COUNTY", income="HINCP")
+
+
+# --- bad input found on real census data (issue 7) -------------------------------------------
+
+def test_read_pums_on_a_plain_table_names_needed_and_found_columns_and_the_delimiter(tmp_path):
+    plain = write(tmp_path / "ca.csv", "SERIALNO;AGE;SEX;INCOME;COUNTY\n1;34;F;50000;Alameda\n")
+    with pytest.raises(PumsFormatError) as info:
+        read_pums(plain)
+    msg = str(info.value)
+    assert "needs the columns SERIALNO, PUMA, ST, ADJINC, WGTP, NP, HINCP" in msg
+    assert "'SERIALNO;AGE;SEX;INCOME;COUNTY'" in msg and "1 column(s)" in msg
+    assert "semicolons, but PUMS files use commas" in msg
+    assert "pandas.read_csv(path, sep=...)" in msg
+    commas = write(tmp_path / "ca2.csv", "id,age,income\n1,34,50000\n")
+    with pytest.raises(PumsFormatError, match=r"3 column\(s\): 'id', 'age', 'income' "
+                                              r"\(fields separated by commas\)"):
+        read_pums(commas)
+
+
+def test_sql_mean_can_be_ungrouped(shipped):
+    households = shipped.households
+    overall = exact_mean_income_sql(households, by=None)
+    assert list(overall.columns) == ["households", "mean_income"] and len(overall) == 1
+    known = households["income_adjusted"].dropna()
+    assert overall["households"].iloc[0] == len(known)
+    assert np.isclose(overall["mean_income"].iloc[0], known.mean(), rtol=1e-12)
+    result, sql = exact_mean_income_sql(households, by=None, weighted=True, return_sql=True)
+    assert "GROUP BY" not in sql
+    assert np.isclose(result["mean_income"].iloc[0],
+                      np.average(known, weights=households.loc[known.index, "WGTP"]), rtol=1e-12)
+
+
+def test_sql_mean_of_person_records_counts_persons(shipped):
+    persons = shipped.persons
+    result, sql = exact_mean_income_sql(persons, weighted=True, return_sql=True)
+    assert list(result.columns) == ["PUMA", "persons", "weighted_persons", "mean_income"]
+    assert "FROM     persons" in sql and "PWGTP" in sql and "households" not in sql
+    known = persons.dropna(subset=["income_adjusted"])
+    assert result["persons"].sum() == len(known)
+    forced = exact_mean_income_sql(shipped.households, records="persons", income="HINCP",
+                                   by=None)
+    assert list(forced.columns) == ["persons", "mean_income"]
+    with pytest.raises(ValueError, match="records must be"):
+        exact_mean_income_sql(persons, records="people")
+
+
+def test_sql_mean_refuses_an_income_column_of_text(shipped):
+    households = shipped.households.head(50).copy()
+    households["income_adjusted"] = households["income_adjusted"].astype(str)
+    with pytest.raises(TypeError, match=r"column 'income_adjusted' must hold numbers.*to_numeric"):
+        exact_mean_income_sql(households)

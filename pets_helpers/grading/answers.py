@@ -1,8 +1,11 @@
-"""Turning a learner's returned value into what a check compares, with a teaching error."""
+"""Shared helpers of the lesson checks: turning a learner's returned value into what a check
+compares (with a teaching error), recognising a number, and the seeded generators of a check's
+cases."""
 
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -45,3 +48,18 @@ def as_bits(value, shape, name: str, unit: str = "one bit per input") -> np.ndar
     if not np.isin(arr, (0, 1)).all():
         raise Mistake(f"{name} should return only 0s and 1s ({unit}).")
     return arr.astype(np.int8)
+
+
+def is_number(value) -> bool:
+    """True for a real number (Python or numpy scalar), False for a bool and anything else."""
+    return (isinstance(value, (numbers.Real, np.floating, np.integer))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def case_rng(lesson_seed: int, offset: int = 0) -> np.random.Generator:
+    """The seeded generator of one check case: ``numpy.random.default_rng(lesson_seed + offset)``.
+
+    Checks pass it as the ``rng`` of a learner's mechanism (see :mod:`pets_helpers.randomness`),
+    so that a check is reproducible and two cases with different offsets are independent.
+    """
+    return np.random.default_rng(lesson_seed + offset)

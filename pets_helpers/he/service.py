@@ -148,7 +148,7 @@ class ScoringServicer:
     """The Scoring service: registers public contexts and scores encrypted batches."""
 
     def __init__(self, model: ScoringModel) -> None:
-        model.check_depth()
+        model.guard_depth()
         self.model = model
         self.params = model.params
         self._contexts: collections.OrderedDict = collections.OrderedDict()
@@ -287,10 +287,11 @@ _default_model_cache: dict = {}
 
 
 def default_model() -> ScoringModel:
-    """The lesson's model: trained on ``credit_applicants(5_000, seed=0)`` (cached)."""
+    """Lesson 08's model: trained on ``credit_applicants(5_000, seed=0)`` (cached)."""
     if "model" not in _default_model_cache:
-        from ..datasets import credit_applicants
-        _default_model_cache["model"] = train_model(credit_applicants(5_000, seed=0))
+        from ..datasets import CREDIT_FEATURES, credit_applicants
+        _default_model_cache["model"] = train_model(credit_applicants(5_000, seed=0),
+                                                    CREDIT_FEATURES)
     return _default_model_cache["model"]
 
 

@@ -12,16 +12,15 @@ seeds differ from the notebook's, so an answer hard-coded for the notebook's dat
 
 from __future__ import annotations
 
-import numbers
 import re
 from itertools import combinations
 
-import numpy as np
 import pandas as pd
 
 from .. import linkage
 from ..datasets import REFERENCE_DATE, linkage_tables
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import is_number
 
 QIS = list(linkage.QUASI_IDENTIFIERS)
 
@@ -141,17 +140,13 @@ def _wrong_uniqueness_formulas(table: pd.DataFrame, columns: list) -> list:
     ]
 
 
-def _is_number(value) -> bool:
-    return (isinstance(value, (numbers.Real, np.floating, np.integer))
-            and not isinstance(value, (bool, np.bool_)))
-
 
 def check_uniqueness(ns):
     cases = _uniqueness_cases()
     for what, table, columns in cases:
         got = ns.call("uniqueness", table, list(columns))
         expected = linkage.uniqueness(table, columns)
-        if not _is_number(got):
+        if not is_number(got):
             kind = type(got).__name__
             extra = (" — `table[columns].nunique()` gives one count per column, for instance"
                      if isinstance(got, pd.Series) else "")

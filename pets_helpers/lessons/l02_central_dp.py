@@ -14,30 +14,22 @@ from scipy import optimize, stats
 
 from ..attacks.floating_point import could_produce, naive_laplace_release
 from ..dp import (
-    analytic_gaussian_sigma,
     classic_gaussian_sigma,
     clipped_sum_sensitivity,
-    dp_grouped_mean,
     dp_mean_mse,
-    gaussian_delta,
     laplace_noise_plan,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_bits, as_float
+from ..grading.answers import as_bits, as_float, case_rng
 from ..grading.tolerance import FALSE_FAIL
 
 SEED = 20260202
-PRIVACY_UNIT = "one household's record"
-
-
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
 
 
 # --- L02.E1: the exact answer in SQL ------------------------------------------------------------
 def _sql_test_table() -> pd.DataFrame:
     """A small hand-made households table: several PUMAs, NULL incomes, a loss, a zero."""
-    rng = _rng(1)
+    rng = case_rng(SEED, 1)
     pumas = ["01201", "01202", "01203", "01204"]
     rows = []
     for i in range(60):
@@ -160,7 +152,7 @@ def _e3_data():
     """S1: clipped sum exactly 0 under bounds (-2U, U), with a huge outlier; S2: all values ≥ U
     under bounds (0, U), so the clipped mean is U = Δ (count noise as large as sum noise)."""
     U = E3_UPPER
-    rng = _rng(30)
+    rng = case_rng(SEED, 30)
     v = rng.integers(1, int(U), E3_N // 2 - 1).astype(float)
     s1 = np.concatenate([v, -v, [1e9, -U]])
     s1 = s1[rng.permutation(s1.size)]
@@ -186,15 +178,15 @@ def _mixture_quantiles(k: int, false_fail: float) -> tuple[float, float]:
 def _e3_outputs(ns, values, bounds, offset):
     lower, upper = bounds
     return np.array([as_float(ns.call("dp_mean_release", values, lower, upper, E3_EPSILON,
-                                       _rng(offset + i)), "dp_mean_release")
+                                       case_rng(SEED, offset + i)), "dp_mean_release")
                      for i in range(E3_REPEATS)])
 
 
 def check_dp_mean_release(ns):
     s1, b1, s2, b2 = _e3_data()
-    a = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
-    b = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
-    c = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(8)), "dp_mean_release")
+    a = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, case_rng(SEED, 7)), "dp_mean_release")
+    b = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, case_rng(SEED, 7)), "dp_mean_release")
+    c = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, case_rng(SEED, 8)), "dp_mean_release")
     if a != b:
         raise Mistake("dp_mean_release gave different answers for the same seeded rng: pass "
                       "`rng` to both laplace_mechanism calls (rng=rng), so that a seed makes the "
@@ -270,7 +262,7 @@ def check_dp_mean_release(ns):
 
 # --- L02.E4: the clipping trade-off -------------------------------------------------------------
 def _e4_incomes():
-    rng = _rng(40)
+    rng = case_rng(SEED, 40)
     body = rng.lognormal(math.log(60_000), 0.7, 1_990)
     tail = 300_000 * (1 + rng.pareto(2.0, 10))
     return np.round(np.concatenate([body, tail]), 0)
@@ -313,8 +305,8 @@ FP_N = 2_000
 
 def _fp_outputs():
     scale = 1.0 / FP_EPSILON
-    y0 = naive_laplace_release(0.0, scale, _rng(50), size=FP_N)
-    y1 = naive_laplace_release(1.0, scale, _rng(51), size=FP_N)
+    y0 = naive_laplace_release(0.0, scale, case_rng(SEED, 50), size=FP_N)
+    y1 = naive_laplace_release(1.0, scale, case_rng(SEED, 51), size=FP_N)
     return np.concatenate([y0, y1]), np.r_[np.zeros(FP_N, int), np.ones(FP_N, int)], scale
 
 
@@ -437,77 +429,3 @@ LESSON = Lesson("L02", "Central differential privacy on census microdata", "02_c
     Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA),
     Exercise("L02.E6", "The floating-point attack", 2, check_guess_input, HINT_GUESS),
 ))
-
-
-# --- demo helpers and widget wiring -------------------------------------------------------------
-def area_release_table(households, groups, lower, upper, epsilon, rng=None,
-                       income="income_adjusted", by="PUMA") -> pd.DataFrame:
-    """Per-area DP mean (library's :func:`dp_grouped_mean`), exact and clipped means, analytic sd.
-
-    Privacy unit: one household's record; every area gets the full ε (parallel composition).
-    ``sd`` is the analytic standard deviation of the noise (bias-free part of
-    :func:`dp_mean_mse`); ``clipped_mean`` is what the noise is centred on.
-    """
-    known = households.dropna(subset=[income])
-    release = dp_grouped_mean(known, by, income, lower, upper, epsilon, rng=rng, groups=groups)
-    rows = []
-    for g in groups:
-        x = known.loc[known[by] == g, income].to_numpy(dtype=float)
-        clipped = float(np.clip(x, lower, upper).mean())
-        sd = math.sqrt(dp_mean_mse(len(x), clipped, lower, upper, epsilon))
-        rows.append((g, len(x), float(x.mean()), clipped, sd))
-    table = pd.DataFrame(rows, columns=[by, "households", "exact_mean", "clipped_mean", "sd"])
-    table = table.set_index(by)
-    table["dp_release"] = release["estimate"]
-    return table
-
-
-def plot_area_release(table, title=None, ax=None):
-    """Exact mean (bars), clipped mean (ticks) and DP release ± 2 analytic sd, per area."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-    x = np.arange(len(table))
-    ax.bar(x, table["exact_mean"], color="#c6d6ea", label="exact mean (SQL)")
-    ax.plot(x, table["clipped_mean"], "_", color="k", ms=18, mew=2, label="clipped mean")
-    ax.errorbar(x, table["dp_release"], yerr=2 * table["sd"], fmt="o", color="#b3261e", ms=5,
-                capsize=3, label="DP release ± 2 sd (theory)")
-    ax.set_xticks(x, table.index, rotation=45)
-    ax.set_xlabel(table.index.name or "area")
-    ax.set_ylabel("mean household income ($)")
-    ax.legend(loc="upper left", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return ax
-
-
-def release_explorer(households, groups, lower=-59_999.0, rng=None):
-    """ε slider (log) + upper-bound slider: per-area DP release with ± 2 sd error bars."""
-    from ..widgets import Slider, explore
-
-    def draw(epsilon, upper):
-        table = area_release_table(households, groups, lower, upper, epsilon, rng=rng)
-        plot_area_release(table, title=f"ε = {epsilon:.2g} per household (privacy unit: "
-                                       f"{PRIVACY_UNIT}), bounds [{lower:,.0f}, {upper:,.0f}]")
-
-    explore(draw, epsilon=Slider("ε (one household)", 0.01, 10.0, 1.0, log=True),
-            upper=Slider("upper bound ($)", 60_000.0, 1_000_000.0, 300_000.0, step=10_000.0))
-
-
-def gaussian_calibration(sensitivity, delta, epsilons) -> pd.DataFrame:
-    """Classic vs analytic Gaussian σ over ``epsilons``, and the true δ of the classic σ.
-
-    The classic formula σ = Δ·sqrt(2 ln(1.25/δ))/ε is evaluated for every ε (also ε ≥ 1, where
-    it is not proven) by rescaling the library's value at ε = 0.5.
-    """
-    ref = classic_gaussian_sigma(sensitivity, 0.5, delta) * 0.5
-    rows = []
-    for eps in epsilons:
-        classic = ref / eps
-        rows.append((eps, classic, analytic_gaussian_sigma(sensitivity, eps, delta),
-                     gaussian_delta(classic, sensitivity, eps)))
-    table = pd.DataFrame(rows, columns=["epsilon", "classic_sigma", "analytic_sigma",
-                                        "true_delta_of_classic"])
-    table["classic_valid"] = table["true_delta_of_classic"] <= delta
-    return table

@@ -1,4 +1,4 @@
-"""Lesson 03 — Composition and privacy accounting: exercises, checks and widget wiring.
+"""Lesson 03 — Composition and privacy accounting: exercises and checks.
 
 Exercises
 - L03.E1 (2 pts): ``advanced_composition(epsilon, delta, k, delta_prime)`` (Dwork–Rothblum–Vadhan).
@@ -17,7 +17,6 @@ that differ from the notebook's, so answers hard-coded for the notebook fail.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from scipy import stats
@@ -43,20 +42,13 @@ from ..attacks.reconstruction import (
     reconstruction_accuracy,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array, as_bits
+from ..grading.answers import as_array, as_bits, case_rng, is_number
 from ..grading.namespace import LearnerError
 from ..grading.tolerance import FALSE_FAIL, z_score
 
 SEED = 20260303
 
 
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
-        value, (bool, np.bool_))
 
 
 def _close(a: float, b: float, rel: float = 1e-9) -> bool:
@@ -86,10 +78,10 @@ def check_advanced_composition(ns):
                               f"δ' < 1. The bound has ln(1/δ') = -ln(δ') under the root.") from None
             raise
         want_eps, want_delta = advanced_composition(eps, delta, k, dp)
-        if _is_number(got):
+        if is_number(got):
             raise Mistake(f"advanced_composition returned one number ({float(got):.4g}); it must "
                           f"return the pair (ε_total, δ_total): composition costs δ too. {case}")
-        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(map(_is_number, got)):
+        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(map(is_number, got)):
             raise Mistake(f"advanced_composition should return a pair of numbers "
                           f"(ε_total, δ_total), got {got!r:.80}. {case}")
         g_eps, g_delta = float(got[0]), float(got[1])
@@ -137,7 +129,7 @@ def check_gaussian_total_epsilon(ns):
     for sigma, sens, k, delta in GAUSSIAN_CASES:
         got = ns.call("gaussian_total_epsilon", sigma, sens, k, delta)
         case = f"(σ={sigma}, Δ={sens}, k={k}, δ={delta:g})"
-        if not _is_number(got):
+        if not is_number(got):
             raise Mistake(f"gaussian_total_epsilon should return one number (the total ε), got "
                           f"{type(got).__name__}. {case}")
         got = float(got)
@@ -218,7 +210,7 @@ def _call_release(ns, accountant, counts, eps_each, rng):
 def check_release_counts(ns):
     # A: a fresh budget of 1.0, 0.3 per count: three fit, the fourth is refused.
     acc0 = PrivacyAccountant(1.0)
-    values, acc = _call_release(ns, acc0, COUNTS_A, 0.3, _rng(31))
+    values, acc = _call_release(ns, acc0, COUNTS_A, 0.3, case_rng(SEED, 31))
     new = acc.ledger
     case = "(PrivacyAccountant(1.0), 5 counts, ε_each = 0.3)"
     if acc.total_epsilon != 1.0:
@@ -248,7 +240,7 @@ def check_release_counts(ns):
     # B: an accountant that already paid for an earlier release.
     acc0 = PrivacyAccountant(2.0)
     acc0.spend(0.5, label="earlier release")
-    values, acc = _call_release(ns, acc0, list(range(10, 20)), 0.4, _rng(32))
+    values, acc = _call_release(ns, acc0, list(range(10, 20)), 0.4, case_rng(SEED, 32))
     labels = [e.label for e in acc.ledger]
     case = "(an accountant with 2.0 in total, 0.5 already spent; ε_each = 0.4)"
     if not labels or labels[0] != "earlier release":
@@ -260,7 +252,7 @@ def check_release_counts(ns):
     # C: the noise: scale 1/ε, centred, drawn from rng.
     n, eps = 400, 0.5
     counts = np.arange(1000, 1000 + n)
-    values, acc = _call_release(ns, PrivacyAccountant(1000.0), counts.tolist(), eps, _rng(33))
+    values, acc = _call_release(ns, PrivacyAccountant(1000.0), counts.tolist(), eps, case_rng(SEED, 33))
     if len(values) != n:
         raise Mistake(f"With a budget of 1000 and ε_each = {eps}, all {n} counts fit, but you "
                       f"released {len(values)}.")
@@ -284,9 +276,9 @@ def check_release_counts(ns):
         raise Mistake(f"The noise is not centred on 0 (its mean over {n} counts is "
                       f"{np.mean(noise):.2f}): use rng.laplace(0, 1/epsilon_each), which is "
                       f"symmetric, so the released counts stay unbiased.")
-    a1, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(34))
-    a2, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(34))
-    a3, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(35))
+    a1, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, case_rng(SEED, 34))
+    a2, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, case_rng(SEED, 34))
+    a3, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, case_rng(SEED, 35))
     if not np.array_equal(a1, a2):
         raise Mistake("release_counts gave different values for the same seeded rng: draw the "
                       "noise from the `rng` argument (rng.laplace(...)), not from np.random.")
@@ -319,7 +311,7 @@ def _as_guess(value, n: int, xhat: np.ndarray) -> np.ndarray:
 
 def check_reconstruct_secret(ns):
     for n, m, scale, mech, offset in RECON_CASES:
-        gen = _rng(offset)
+        gen = case_rng(SEED, offset)
         secret = make_secret_column(n, gen)
         queries = random_subset_queries(n, m, gen)
         answers = answer_queries(queries, secret, scale, gen, mechanism=mech)
@@ -387,9 +379,9 @@ def collapse_bracket(n, m, levels, trials, threshold=COLLAPSE_THRESHOLD,
 def check_collapse_noise(ns):
     ff = FALSE_FAIL / len(COLLAPSE_CASES)
     for n, m, levels, trials, offset in COLLAPSE_CASES:
-        got = ns.call("collapse_noise", n, m, list(levels), trials, _rng(offset))
+        got = ns.call("collapse_noise", n, m, list(levels), trials, case_rng(SEED, offset))
         case = f"(n = {n}, m = {m}, noise levels {levels}, {trials} trials)"
-        if not _is_number(got):
+        if not is_number(got):
             raise Mistake(f"collapse_noise should return one number — a noise level from the "
                           f"grid — got {type(got).__name__} {got!r:.60}. {case}")
         got = float(got)
@@ -483,7 +475,7 @@ def check_allocate(ns):
             raise Mistake(f"allocate should return a dict {{query name: ε}} or the string "
                           f"'impossible'; got {type(got).__name__}. {case}")
         if not ref.feasible:
-            spent = sum(float(v) for v in got.values() if _is_number(v))
+            spent = sum(float(v) for v in got.values() if is_number(v))
             raise Mistake(f"These targets need ε = {ref.required_epsilon:.4g} in total, more "
                           f"than the {total:g} available, so the design is impossible — yet you "
                           f"returned an allocation (spending {spent:.4g}). Check Σ ε_min ≤ total "
@@ -492,7 +484,7 @@ def check_allocate(ns):
         if sorted(map(str, got)) != sorted(names):
             raise Mistake(f"The dict should have exactly one entry per query, keyed by name: "
                           f"{names}; got keys {sorted(map(str, got))}. {case}")
-        if not all(_is_number(got[k]) and math.isfinite(float(got[k])) and float(got[k]) > 0
+        if not all(is_number(got[k]) and math.isfinite(float(got[k])) and float(got[k]) > 0
                    for k in names):
             raise Mistake(f"Every ε must be a finite number > 0; got {got}. {case}")
         eps = {k: float(got[k]) for k in names}
@@ -582,45 +574,3 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "(or scale them all up by total/sum to use the whole budget).",
     )),
 ))
-
-
-# --- widget wiring ---------------------------------------------------------------------------
-def reconstruction_explorer(n: int = 200, m: int = 800, seed: int = 3):
-    """Noise slider → which people the Dinur–Nissim attack unmasks (green) or misses (red).
-
-    One secret column and one set of m random subset queries (seeded, so only the noise
-    changes); the answers get uniform noise in [−E, E] and least squares is rounded at 1/2.
-    The title gives the accuracy, the theory, and the total ε the same noise would buy as
-    Laplace noise over m answers (ε = m/b, by sequential composition).
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    from ..widgets import Slider, explore
-
-    gen = np.random.default_rng(seed)
-    secret = make_secret_column(n, gen)
-    queries = random_subset_queries(n, m, gen)
-    base = answer_queries(queries, secret, 1.0, gen)  # noise uniform in [−1, 1]
-    exact = answer_queries(queries, secret, 0.0)
-    unit = base - exact
-    cols = 20 if n % 20 == 0 else n
-    cmap = ListedColormap(["#c0392b", "#27ae60"])
-
-    def draw(noise):
-        guess = reconstruct(queries, exact + noise * unit)
-        right = (guess == secret).reshape(-1, cols)
-        acc = reconstruction_accuracy(secret, guess)
-        theory = predicted_lstsq_accuracy(n, m, noise_std(noise, "uniform"))
-        laplace_eps = m * math.sqrt(6) / noise
-        rows = right.shape[0]
-        fig, ax = plt.subplots(figsize=(7, 0.34 * rows * 20 / cols + 0.7), layout="constrained")
-        ax.imshow(right, cmap=cmap, vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"noise up to ±{noise:.3g} per answer ({noise / math.sqrt(n):.2g}·√n): "
-                     f"{acc:.0%} of secrets recovered (theory {theory:.0%}, guessing 50%)\n"
-                     f"green: bit recovered, red: missed. Laplace noise of the same std on "
-                     f"{m} answers would be ε ≈ {laplace_eps:.3g} in total", fontsize=9)
-
-    explore(draw, noise=Slider("noise E per answer", 0.5, 500.0, 10.0, log=True))

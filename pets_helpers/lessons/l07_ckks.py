@@ -1,4 +1,4 @@
-"""Lesson 07 — CKKS arithmetic with TenSEAL: exercises, checks and the parameter explorer.
+"""Lesson 07 — CKKS arithmetic with TenSEAL: exercises and checks.
 
 TenSEAL objects (contexts, ciphertexts) do not pickle, so every exercise takes and returns plain
 values: parameters as a dict ``{"poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits"}``
@@ -14,15 +14,14 @@ encryption is still there); the notebook's threat model explains why that would 
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array
+from ..grading.answers import as_array, case_rng
 from ..grading.namespace import LearnerError
-from ..he import (SECURITY_TABLE_128, CKKSParams, InsecureParameters, explain_scale_error,
+from ..he import (SECURITY_TABLE_128, CKKSParams, explain_scale_error,
                   predicted_precision_bits, propose_params)
 
 SEED = 20260707
@@ -33,20 +32,6 @@ MODEL_MARGIN = 4.0
 
 PARAM_KEYS = ("poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits")
 
-
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
-
-
-def _as_dict(params: CKKSParams) -> dict:
-    return {"poly_modulus_degree": params.poly_modulus_degree,
-            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
-            "scale_bits": params.scale_bits}
-
-
-def _chain(params: CKKSParams) -> str:
-    return f"N={params.poly_modulus_degree}, chain {list(params.coeff_mod_bit_sizes)}, " \
-           f"scale 2**{params.scale_bits}"
 
 
 def _learner_params(value, name: str) -> CKKSParams:
@@ -77,7 +62,7 @@ def check_choose_params(ns):
     for depth, target in PARAM_CASES:
         answer = ns.call("choose_params", depth, target)
         params = _learner_params(answer, "choose_params")
-        case = f"(for depth {depth} and {target} bits you chose {_chain(params)})"
+        case = f"(for depth {depth} and {target} bits you chose {params.label()})"
         n, sizes, scale = params.poly_modulus_degree, list(params.coeff_mod_bit_sizes), \
             params.scale_bits
         if n not in SECURITY_TABLE_128:
@@ -122,7 +107,7 @@ def check_choose_params(ns):
                           f"a little more: raise scale_bits (and the primes with it), and a "
                           f"larger N if the security table then runs out. {case}")
     cheapest = propose_params(5, 25)
-    return (f"For depth 5 at 25 bits the cheapest secure set is {_chain(cheapest)}: depth and "
+    return (f"For depth 5 at 25 bits the cheapest secure set is {cheapest.label()}: depth and "
             f"precision are both paid for in modulus bits, and the security table sets the "
             f"price of N.")
 
@@ -145,10 +130,10 @@ def poly_tolerance(params: CKKSParams, coefficients) -> float:
 
 def check_encrypted_polynomial(ns):
     for params, coefficients, offset in POLY_CASES:
-        xs = _rng(offset).uniform(-1, 1, 64)
+        xs = case_rng(SEED, offset).uniform(-1, 1, 64)
         try:
             raw = ns.call("encrypted_polynomial", xs.copy(), list(coefficients),
-                          _as_dict(params))
+                          params.as_dict())
         except LearnerError as exc:
             if "scale out of bounds" in exc.evalue:
                 explained = explain_scale_error(ValueError(exc.evalue), params, params.depth)
@@ -162,7 +147,7 @@ def check_encrypted_polynomial(ns):
         want = np.polynomial.polynomial.polyval(xs, coefficients)
         err = float(np.max(np.abs(got - want)))
         tol = poly_tolerance(params, coefficients)
-        case = (f"(for p(x) with coefficients {coefficients} under {_chain(params)}: max error "
+        case = (f"(for p(x) with coefficients {coefficients} under {params.label()}: max error "
                 f"{err:.2e}, accepted ≤ {tol:.2e})")
         if err <= CLEARTEXT_ATOL:
             raise Mistake(f"Your result equals float64's to within {CLEARTEXT_ATOL}: it was "
@@ -196,10 +181,10 @@ DOT_CASES = [(100, 31), (1000, 32)]
 
 def check_encrypted_dot(ns):
     for n, offset in DOT_CASES:
-        rng = _rng(offset)
+        rng = case_rng(SEED, offset)
         a, b = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
         try:
-            raw = ns.call("encrypted_dot", a.copy(), b.copy(), _as_dict(DOT_PARAMS))
+            raw = ns.call("encrypted_dot", a.copy(), b.copy(), DOT_PARAMS.as_dict())
         except LearnerError as exc:
             if "galois" in exc.evalue.lower():
                 raise Mistake(f"TenSEAL said: {exc.evalue}. Summing the slots of a ciphertext "
@@ -251,15 +236,13 @@ FACT_CASES = [CKKSParams(4096, (35, 25, 35), 25), CKKSParams(8192, (60, 40, 40, 
 
 
 def ciphertext_facts_reference(params: CKKSParams) -> dict:
-    """Slots, depth and the uncompressed bytes of a fresh ciphertext (2 polynomials × N
-    coefficients × one 64-bit word per data prime; the special prime is not part of it)."""
-    n, L = params.poly_modulus_degree, len(params.coeff_mod_bit_sizes) - 1
-    return {"slots": n // 2, "depth": L - 1, "bytes": 2 * n * L * 8}
+    """The answer of L07.E4: slots, depth and uncompressed bytes of a fresh ciphertext."""
+    return {"slots": params.slots, "depth": params.depth, "bytes": params.ciphertext_bytes}
 
 
 def check_ciphertext_facts(ns):
     for params in FACT_CASES:
-        got = ns.call("ciphertext_facts", _as_dict(params))
+        got = ns.call("ciphertext_facts", params.as_dict())
         want = ciphertext_facts_reference(params)
         if not isinstance(got, dict) or set(want) - set(got):
             raise Mistake(f"ciphertext_facts should return a dict with the keys "
@@ -269,7 +252,7 @@ def check_ciphertext_facts(ns):
         except (TypeError, ValueError):
             raise Mistake("slots, depth and bytes should be numbers.") from None
         n, k = params.poly_modulus_degree, len(params.coeff_mod_bit_sizes)
-        case = (f"(for {_chain(params)}: expected {want}, got "
+        case = (f"(for {params.label()}: expected {want}, got "
                 f"{ {key: int(v) if float(v).is_integer() else v for key, v in got.items()} })")
         if got["slots"] != want["slots"]:
             if got["slots"] == n:
@@ -338,72 +321,3 @@ LESSON = Lesson("L07", "CKKS arithmetic with TenSEAL", "07_ckks", (
     Exercise("L07.E3", "An encrypted dot product", 2, check_encrypted_dot, HINT_DOT),
     Exercise("L07.E4", "What one ciphertext costs", 2, check_ciphertext_facts, HINT_FACTS),
 ))
-
-
-# --- widget wiring ---------------------------------------------------------------------------
-def explorer_params(degree: int, scale_bits: int, depth: int) -> CKKSParams:
-    """The explorer's chain: first and special prime = min(scale + 10, 60), depth × scale."""
-    outer = min(int(scale_bits) + 10, 60)
-    return CKKSParams(int(degree), (outer,) + (int(scale_bits),) * int(depth) + (outer,),
-                      int(scale_bits))
-
-
-def draw_ckks(degree: int, scale_bits: int, depth: int, size: int = 256):
-    """One explorer frame: error vs depth (measured and predicted) and per-operation latency.
-
-    Insecure or malformed parameters are not built: the figure shows why instead.
-    """
-    import textwrap
-
-    import matplotlib.pyplot as plt
-
-    from ..he import error_vs_depth, measure
-
-    params = explorer_params(degree, scale_bits, depth)
-    try:
-        params.validate()
-    except (InsecureParameters, ValueError) as exc:
-        fig, ax = plt.subplots(figsize=(10, 3.2))
-        ax.axis("off")
-        kind = "Refused: insecure" if isinstance(exc, InsecureParameters) else "Refused"
-        ax.set_title(f"{kind} — {_chain(params)}", color="#b3261e", loc="left")
-        ax.text(0, 0.95, textwrap.fill(str(exc), 110), va="top", family="monospace",
-                fontsize=9, transform=ax.transAxes)
-        return fig
-    rotate = degree <= 8192  # Galois keys at N=16384 take seconds to generate
-    m = measure(params, depth=depth, size=size, repeats=1, rng=np.random.default_rng(SEED),
-                galois_keys=rotate)
-    curve = error_vs_depth(params, rng=np.random.default_rng(SEED + 1), size=size)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    left.plot(curve["depth"], curve["precision_bits"], "o-", label="measured")
-    left.plot(curve["depth"], curve["predicted_bits"], "s--", label="model")
-    left.set_xlabel("ciphertext multiplications (levels used)")
-    left.set_ylabel("bits of absolute precision")
-    left.set_xticks(list(curve["depth"]))
-    left.legend()
-    left.grid(alpha=0.3)
-    left.set_title("Precision vs depth")
-    ops = ["encrypt", "add", "multiply", "rotate", "decrypt"]
-    values = [m[f"{op}_ms"] for op in ops]
-    bars = right.bar(ops, [0 if math.isnan(v) else v for v in values], color="#8250df")
-    for bar, v in zip(bars, values):
-        right.annotate("n/a" if math.isnan(v) else f"{v:.2g}",
-                       (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                       ha="center", va="bottom", fontsize=8)
-    right.set_ylabel("milliseconds (one run)")
-    right.set_title("Latency per operation")
-    fig.suptitle(f"{_chain(params)} — {params.total_bits}/{params.max_total_bits} modulus bits, "
-                 f"{m['precision_bits']:.1f} bits measured after {depth} products, ciphertext "
-                 f"{m['ciphertext_bytes'] / 1024:.0f} KiB serialized", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def ckks_explorer():
-    """Sliders for N, scale bits and depth: precision, ciphertext size and latencies."""
-    from ..widgets import Choice, Slider, explore
-
-    explore(lambda degree, scale_bits, depth: draw_ckks(degree, scale_bits, depth),
-            degree=Choice("N", [4096, 8192, 16384], 8192),
-            scale_bits=Slider("scale bits", 20, 60, 40, integer=True),
-            depth=Slider("depth", 0, 8, 2, integer=True))

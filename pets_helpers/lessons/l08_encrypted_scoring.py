@@ -18,24 +18,14 @@ import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_array
-from ..he import COURSE_PARAMS, CKKSParams, predicted_precision_bits
-from ..he.scoring import fit_sigmoid_polynomial
+from ..he import COURSE_PARAMS, predicted_precision_bits
+from ..he.scoring import fit_sigmoid_polynomial, logit, sigmoid
 
 SEED = 20260808
 CLEARTEXT_ATOL = 1e-12
 MODEL_MARGIN = 4.0
 #: A learner's sigmoid fit may be this much worse (max error) than the library's and still pass.
 FIT_SLACK = 0.10
-
-
-def _params_dict(params: CKKSParams) -> dict:
-    return {"poly_modulus_degree": params.poly_modulus_degree,
-            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
-            "scale_bits": params.scale_bits}
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
 def _coefficients(value, name: str) -> np.ndarray:
@@ -56,7 +46,7 @@ GRID = np.linspace(-1.0, 1.0, 2001)
 
 def _max_error(coef, bound: float) -> float:
     return float(np.max(np.abs(np.polynomial.polynomial.polyval(GRID, coef)
-                               - _sigmoid(bound * GRID))))
+                               - sigmoid(bound * GRID))))
 
 
 def check_fit_sigmoid(ns):
@@ -65,7 +55,7 @@ def check_fit_sigmoid(ns):
         # Plain least squares (smallest mean square error) and the library's increasing fit
         # (used when the least-squares cubic turns down): either is a right answer.
         least_squares = _max_error(np.polynomial.polynomial.polyfit(
-            GRID, _sigmoid(bound * GRID), degree), bound)
+            GRID, sigmoid(bound * GRID), degree), bound)
         best = max(least_squares, fit_sigmoid_polynomial(bound, degree).max_error)
         tol = best * (1.0 + FIT_SLACK)
         case = f"(bound A={bound}, degree {degree})"
@@ -114,7 +104,7 @@ def check_score_batch(ns):
     for n, seed in SCORE_CASES:
         x = model.features(credit_applicants(n, seed=seed))
         raw = ns.call("score_batch", x.copy(), w.copy(), b, list(coef),
-                      _params_dict(SCORE_PARAMS))
+                      SCORE_PARAMS.as_dict())
         try:
             got = np.asarray(raw, dtype=float).reshape(-1)
         except Exception:
@@ -163,10 +153,6 @@ def check_score_batch(ns):
 THRESHOLD_CASES = [(0.2, 9.5), (0.5, 6.0), (0.05, 3.0)]
 
 
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
-
-
 def check_poly_threshold(ns):
     for tau, bound in THRESHOLD_CASES:
         poly = fit_sigmoid_polynomial(bound, 3)
@@ -179,7 +165,7 @@ def check_poly_threshold(ns):
             got = None
         if got is None or not math.isfinite(got):
             raise Mistake(f"poly_threshold should return one number, got {raw!r:.80}.")
-        want = float(poly.sigmoid_of_logit(_logit(tau)))
+        want = float(poly.sigmoid_of_logit(logit(tau)))
         case = f"(τ={tau}, A={bound}: expected {want:.6f}, got {got:.6f})"
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
@@ -189,10 +175,10 @@ def check_poly_threshold(ns):
                           f"approximates σ (off by up to {poly.max_error:.2f} here), so compare "
                           f"scores with the polynomial's value at the cleartext boundary: "
                           f"p(logit(τ)/A). {case}")
-        if same(float(np.polynomial.polynomial.polyval(_logit(tau), coef))):
+        if same(float(np.polynomial.polynomial.polyval(logit(tau), coef))):
             raise Mistake(f"You evaluated p at logit(τ) without dividing by A: p takes t = z/A "
                           f"(the score bound is folded into the weights). {case}")
-        if same(_logit(tau) / bound) or same(_logit(tau)):
+        if same(logit(tau) / bound) or same(logit(tau)):
             raise Mistake(f"That is a threshold on the logit, but the server returns scores "
                           f"p(z/A): push the boundary through the polynomial too. {case}")
         raise Mistake(f"Decline ⇔ σ(z) ≥ τ ⇔ z ≥ logit(τ) = ln(τ/(1−τ)); since p is increasing "
@@ -224,7 +210,7 @@ def check_client_contexts(ns):
     from ..datasets import credit_applicants
     from ..he.service import ScoringServer, grpc_options, binding_tag, load_protos
 
-    answer = ns.call("client_contexts", _params_dict(SCORE_PARAMS))
+    answer = ns.call("client_contexts", SCORE_PARAMS.as_dict())
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Mistake(f"client_contexts should return a pair (private_bytes, public_bytes), got "
                       f"{type(answer).__name__}.")
