@@ -12,7 +12,7 @@ returning ``(x, y, client_id)``:
 - :func:`digits_partition` (simulation): the node's ``partition-id`` out of ``num-partitions``
   (set by Flower's simulation engine) of the digits training set, split IID or Dirichlet(α) as
   the config says — every simulated client rebuilds the same split from the same seed;
-- :func:`hospital_records` (deployment): only the CSV in the node's own ``data-dir``
+- :func:`silo_records` (deployment): only the node's own ``data-dir``
   (``--node-config 'data-dir="…"'`` on the SuperNode's command line).
 """
 
@@ -59,12 +59,12 @@ def digits_partition(context: Context, config) -> tuple:
     return data.x_train[parts[cid]], data.y_train[parts[cid]], cid
 
 
-def hospital_records(context: Context, config) -> tuple:
-    """This hospital's own records: the CSV in the SuperNode's ``data-dir`` only (see
-    :mod:`pets_helpers.fl.hospitals`); ``site-id`` (node config) names the client in the seed."""
-    from .hospitals import load_site
+def silo_records(context: Context, config) -> tuple:
+    """This site's own records: only the SuperNode's ``data-dir`` (:func:`.silo.read_silo`);
+    ``site-id`` (node config, default 0) is the client id in the seed."""
+    from .silo import read_silo
 
-    site = load_site(context.node_config.get("data-dir", ""))
+    site = read_silo(context.node_config.get("data-dir", ""))
     return site.x, site.y, int(context.node_config.get("site-id", 0))
 
 

@@ -71,16 +71,17 @@ class CheckedFedAvg(FedAvg):
         return super().aggregate_train(server_round, replies)
 
 
-def make_server_app(settings: TrainSettings, test_data: Callable[[], tuple], n_classes: int,
-                    extra_config: dict | None = None, history: History | None = None,
-                    progress: bool = False) -> ServerApp:
-    """A ServerApp running :class:`CheckedFedAvg` for ``settings.rounds`` rounds on every
-    connected node.
+def make_server_app(settings: TrainSettings, test_data: Callable[[dict], tuple], n_classes: int,
+                    n_nodes: int | None = None, extra_config: dict | None = None,
+                    history: History | None = None, progress: bool = False) -> ServerApp:
+    """A ServerApp running :class:`CheckedFedAvg` for ``settings.rounds`` rounds on all
+    ``n_nodes`` nodes (it waits until that many are connected, then every one trains in every
+    round).
 
-    ``test_data()`` returns the server's ``(x_test, y_test)``; ``extra_config`` is added to each
+    ``test_data(run_config)`` returns the server's ``(x_test, y_test)``; ``extra_config`` is added to each
     round's train config (e.g. how simulated clients partition the data). A non-empty run config
-    (``flwr run``/deployment) overrides ``settings`` key by key and may name a ``history-file``
-    and ``num-nodes``. The per-round results are appended to ``history`` when given.
+    (``flwr run``/deployment) overrides ``settings`` key by key and may set ``num-nodes`` and a
+    ``history-file``; one of ``n_nodes`` or ``num-nodes`` is required. The per-round results are appended to ``history`` when given.
     """
 
     app = ServerApp()
@@ -89,12 +90,15 @@ def make_server_app(settings: TrainSettings, test_data: Callable[[], tuple], n_c
     def main(grid: Grid, context: Context) -> None:
         run_config = dict(context.run_config)
         run = TrainSettings.from_config({**settings.to_config(), **run_config})
-        n_nodes = int(run_config.get("num-nodes", 0)) or len(list(grid.get_node_ids())) or 2
-        x_test, y_test = test_data()
+        nodes = int(run_config.get("num-nodes", 0)) or n_nodes
+        if not nodes:
+            raise ValueError("the ServerApp needs the number of nodes to wait for: pass n_nodes "
+                             "or set num-nodes in the run config.")
+        x_test, y_test = test_data(run_config)
         params = init_params(x_test.shape[1], n_classes, run.hidden, run.seed)
         record = history if history is not None else History()
         record.initial = evaluate(params, x_test, y_test)
-        per_round = 2 * n_nodes * nbytes(params)
+        per_round = 2 * nodes * nbytes(params)
         out = Path(run_config["history-file"]) if run_config.get("history-file") else None
         bar = None
         if progress:
@@ -126,7 +130,7 @@ def make_server_app(settings: TrainSettings, test_data: Callable[[], tuple], n_c
             return MetricRecord({"accuracy": test_acc, "loss": test_loss})
 
         try:
-            CheckedFedAvg(n_nodes).start(
+            CheckedFedAvg(nodes).start(
                 grid=grid, initial_arrays=ArrayRecord(params), num_rounds=run.rounds,
                 train_config=ConfigRecord({**run.to_config(), **(extra_config or {})}),
                 evaluate_fn=evaluate_fn)

@@ -9,6 +9,10 @@ The simulated clients rebuild the same partition as :func:`.partition.iid_partit
 :func:`.partition.dirichlet_partition` from the seed in the train config, and train with the
 same :func:`.task.client_rng` streams as :func:`.fedavg.run_fedavg`: from the same seed both
 reach the same model up to the order of floating-point additions in the average.
+
+On a loaded machine Ray's raylet can give up waiting for its metrics agent (a fatal
+``WaitForDashboardAgentPorts`` check) and leave the run hanging; :func:`simulate_digits` gives
+the agent ``RAY_AGENT_REGISTER_TIMEOUT_MS`` (2 minutes) unless the environment sets it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ from .server_app import make_server_app
 from .settings import TrainSettings
 from .task import load_digits_split
 from ..validation import check_positive_int
+
+
+#: How long Ray's raylet waits for its agents to start (Ray's default is 30 s).
+RAY_AGENT_REGISTER_TIMEOUT_MS = 120_000
 
 
 @dataclass
@@ -54,14 +62,15 @@ def simulate_digits(settings: TrainSettings, n_clients: int = 10, alpha: float |
     n = check_positive_int(n_clients, "n_clients", minimum=2)
     alpha = 0.0 if alpha is None else check_alpha(alpha)
     history = History()
-    server = make_server_app(settings, lambda: load_digits_split()[2:], n_classes=10,
-                             extra_config={"alpha": alpha, "partition-seed": int(partition_seed)},
+    server = make_server_app(settings, lambda run_config: load_digits_split()[2:], n_classes=10,
+                             n_nodes=n, extra_config={"alpha": alpha, "partition-seed": int(partition_seed)},
                              history=history, progress=progress)
     client = make_client_app(step=step)
     cpus = max(1, min(n, os.cpu_count() or 1))
     backend = {"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
                "init_args": {"num_cpus": cpus, "include_dashboard": False,
                              "log_to_driver": False}}
+    os.environ.setdefault("RAY_agent_register_timeout_ms", str(RAY_AGENT_REGISTER_TIMEOUT_MS))
     start = time.perf_counter()
     sink = io.StringIO()
     flwr_logger = logging.getLogger("flwr")

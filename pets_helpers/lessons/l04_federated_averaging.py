@@ -18,35 +18,12 @@ import math
 
 import numpy as np
 
-from ..fl import TrainSettings, run_centralized, run_fedavg
-from ..fl.partition import (check_partition, dirichlet_partition, dirichlet_share_moments,
-                            iid_partition, mean_squared_share)
+from ..fl.demos import digits_runs
+from ..fl.partition import check_partition, dirichlet_share_moments, mean_squared_share
 from ..fl.task import gradients, init_params, load_digits_split, local_sgd, proximal_gradient
 from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_array, as_float
 from ..grading.tolerance import z_score
-
-#: The lesson's runs: 10 clients, 20 rounds of 5 local epochs (settings in one place).
-SETTINGS = TrainSettings()
-N_CLIENTS = 10
-ALPHAS = (100.0, 1.0, 0.1)
-PARTITION_SEED = 0
-
-
-def lesson_runs(alphas=ALPHAS, settings: TrainSettings = SETTINGS):
-    """The lesson's runs on the digits: the centralized baseline, IID FedAvg and FedAvg on a
-    Dirichlet(α) split for each α (``{label: History}``); ~0.5 s per run."""
-    data = load_digits_split()
-    runs = {"centralized": run_centralized(data.x_train, data.y_train, data.x_test, data.y_test,
-                                           settings)}
-    splits = {"IID": iid_partition(len(data.y_train), N_CLIENTS, seed=PARTITION_SEED)}
-    splits.update({f"α = {a:g}": dirichlet_partition(data.y_train, N_CLIENTS, a,
-                                                     seed=PARTITION_SEED) for a in alphas})
-    for label, parts in splits.items():
-        runs[label] = run_fedavg([(data.x_train[p], data.y_train[p]) for p in parts],
-                                 data.x_test, data.y_test, settings)
-    return runs
-
 
 def _params(value, like, name: str) -> list:
     if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
@@ -356,7 +333,7 @@ def check_rounds_to_reach(ns):
             raise Mistake(f"You returned the accuracy reached; return the round number. {case}")
         raise Mistake(f"The answer is the first round r (counting from 1) whose accuracy is "
                       f"≥ 0.95 × centralized. {case}")
-    runs = lesson_runs(alphas=(0.1,))
+    runs = digits_runs(alphas=(0.1,))
     target = 0.95 * runs["centralized"].accuracy[-1]
     want = runs["α = 0.1"].rounds_to_reach(target)
     if not ns.has("rounds_alpha_01"):

@@ -85,9 +85,9 @@ def rounds_to_reach_numpy(accuracies, centralized, fraction=0.95):
 
 
 def _runs_value():
-    from pets_helpers.lessons.l04_federated_averaging import lesson_runs
+    from pets_helpers.fl.demos import digits_runs
 
-    runs = lesson_runs(alphas=(0.1,))
+    runs = digits_runs(alphas=(0.1,))
     return rounds_to_reach(runs["α = 0.1"].accuracy, runs["centralized"].accuracy[-1])
 
 
