@@ -35,7 +35,7 @@ from ..randomness import data_rng
 #: Hospital → (malignant, benign) records it holds; prevalences 70 %, 29 % and 8 %.
 HOSPITAL_SITES = {
     "referral_centre": (100, 43),
-    "community_hospital": (50, 120),
+    "community_hospital": (50, 121),
     "screening_clinic": (9, 104),
 }
 #: Share of the 569 records (stratified) kept as the consortium's benchmark (test) set.
