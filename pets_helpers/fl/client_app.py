@@ -24,7 +24,7 @@ from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, 
 from flwr.clientapp import ClientApp
 
 from .partition import dirichlet_partition, iid_partition
-from .task import check_params, client_rng, load_digits_split, local_sgd, loss
+from .task import accuracy, check_params, client_rng, load_digits_split, local_sgd, loss
 
 #: Keys of the train config a ClientApp reads (besides Flower's own ``server-round``).
 TRAIN_KEYS = ("local_epochs", "lr", "batch_size", "mu", "seed")
@@ -36,13 +36,15 @@ def train_step(arrays: ArrayRecord, config: ConfigRecord, x, y, client_id: int) 
     Local SGD (:func:`.task.local_sgd`) from the received model with the round's settings and
     the generator :func:`.task.client_rng` ``(seed, server-round, client_id)`` — the very batches
     the from-scratch loop draws — then a reply with the new parameters under ``"arrays"`` and
-    ``{"num-examples": n_k, "train_loss": …}`` under ``"metrics"``.
+    ``{"num-examples": n_k, "train_loss": …, "train_accuracy": …}`` under ``"metrics"`` (loss and
+    accuracy of the new model on the client's own data).
     """
     params = check_params(arrays.to_numpy_ndarrays(), name="the received model")
     new = local_sgd(params, x, y, epochs=int(config["local_epochs"]), lr=float(config["lr"]),
                     batch_size=int(config["batch_size"]), mu=float(config["mu"]),
                     rng=client_rng(int(config["seed"]), int(config["server-round"]), client_id))
-    metrics = MetricRecord({"num-examples": int(len(y)), "train_loss": loss(new, x, y)})
+    metrics = MetricRecord({"num-examples": int(len(y)), "train_loss": loss(new, x, y),
+                            "train_accuracy": accuracy(new, x, y)})
     return RecordDict({"arrays": ArrayRecord(new), "metrics": metrics})
 
 

@@ -38,6 +38,40 @@ def digits_runs(alphas=DIGITS_ALPHAS, settings=None, n_clients: int = DIGITS_CLI
     return runs
 
 
+def silo_comparison(site_dirs: dict, benchmark_dir, settings=None):
+    """Accuracy and sensitivity on the benchmark of: each site's model trained alone (the same
+    SGD for ``rounds × local_epochs`` epochs), FedAvg over all sites (the numpy loop — what the
+    deployment computes too) and the centralized model on the pooled records (what no site may
+    do). Also each site's records and malignant share."""
+    import pandas as pd
+
+    from .fedavg import run_centralized, run_fedavg
+    from .settings import TrainSettings
+    from .silo import read_silo
+    from .task import accuracy, sensitivity
+
+    settings = settings or TrainSettings()
+    sites = {name: read_silo(d) for name, d in site_dirs.items()}
+    test = read_silo(benchmark_dir)
+    rows = []
+
+    def row(name, params, n, share):
+        rows.append({"model": name, "records": n, "malignant share": share,
+                     "accuracy": accuracy(params, test.x, test.y),
+                     "sensitivity": sensitivity(params, test.x, test.y)})
+
+    for name, s in sites.items():
+        alone = run_centralized(s.x, s.y, test.x, test.y, settings, n_classes=2)
+        row(f"{name} alone", alone.params, len(s.y), float(s.y.mean()))
+    fed = run_fedavg([(s.x, s.y) for s in sites.values()], test.x, test.y, settings, n_classes=2)
+    x = np.vstack([s.x for s in sites.values()])
+    y = np.concatenate([s.y for s in sites.values()])
+    row("federated", fed.params, len(y), float(y.mean()))
+    central = run_centralized(x, y, test.x, test.y, settings, n_classes=2)
+    row("centralized (pooled)", central.params, len(y), float(y.mean()))
+    return pd.DataFrame(rows).set_index("model")
+
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")

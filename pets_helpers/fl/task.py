@@ -192,6 +192,14 @@ def accuracy(params: Params, x, y) -> float:
     return float(np.mean(predict(params, x) == np.asarray(y)))
 
 
+def sensitivity(params: Params, x, y, positive: int = 1) -> float:
+    """Recall of class ``positive``: the share of its examples predicted as it (NaN if none)."""
+    y = np.asarray(y)
+    mask = y == positive
+    return float(np.mean(predict(params, np.asarray(x)[mask]) == positive)) if mask.any() \
+        else float("nan")
+
+
 def evaluate(params: Params, x, y) -> tuple[float, float]:
     """``(loss, accuracy)`` on ``(x, y)``."""
     return loss(params, x, y), accuracy(params, x, y)

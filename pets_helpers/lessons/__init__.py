@@ -10,6 +10,7 @@ MODULES = {
     "L02": "l02_central_dp",
     "L03": "l03_composition",
     "L04": "l04_federated_averaging",
+    "L05": "l05_cross_silo",
     "L07": "l07_ckks",
     "L08": "l08_encrypted_scoring",
 }
