@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from pets_helpers.datasets.hospitals import HOSPITAL_SITES, hospital_silos, write_hospital_silos
-from pets_helpers.fl import run_fedavg
+from pets_helpers.fl import TrainSettings, run_fedavg
 from pets_helpers.fl.deployment import (FederationError, LocalFederation, make_certificates,
                                         make_node_keys, port_in_use, tagged_processes)
 from pets_helpers.fl.hospital_app import HOSPITAL_SETTINGS, write_app
@@ -122,7 +122,8 @@ def test_deployment_with_tls_trains_three_rounds_and_cleans_up(silos, tmp_path):
     # the deployment computes exactly what the numpy loop computes from the same seed
     clients = [(s.x, s.y) for s in map(read_silo, dirs.values())]
     test = read_silo(bench)
-    local = run_fedavg(clients, test.x, test.y, HOSPITAL_SETTINGS, n_classes=2)
+    three = TrainSettings.from_config({**HOSPITAL_SETTINGS.to_config(), "rounds": 3})
+    local = run_fedavg(clients, test.x, test.y, three, n_classes=2)
     assert all(np.allclose(a, b, rtol=0, atol=1e-9) for a, b in zip(history.params, local.params))
 
 

@@ -17,7 +17,7 @@ from .server_app import make_server_app
 from .settings import TrainSettings
 
 #: Lesson 05's training settings: few rounds (a deployment round costs seconds), much local work.
-HOSPITAL_SETTINGS = TrainSettings(rounds=3, local_epochs=20, lr=1.0, batch_size=16)
+HOSPITAL_SETTINGS = TrainSettings(rounds=2, local_epochs=20, lr=1.0, batch_size=16)
 
 
 def _benchmark(run_config) -> tuple:

@@ -10,9 +10,11 @@ The simulated clients rebuild the same partition as :func:`.partition.iid_partit
 same :func:`.task.client_rng` streams as :func:`.fedavg.run_fedavg`: from the same seed both
 reach the same model up to the order of floating-point additions in the average.
 
-On a loaded machine Ray's raylet can give up waiting for its metrics agent (a fatal
-``WaitForDashboardAgentPorts`` check) and leave the run hanging; :func:`simulate_digits` gives
-the agent ``RAY_AGENT_REGISTER_TIMEOUT_MS`` (2 minutes) unless the environment sets it.
+On a heavily loaded machine Ray's raylet can give up waiting (~15–30 s) for its dashboard
+agent to start (a fatal ``WaitForDashboardAgentPorts`` check in Ray 2.55). So
+:func:`simulate_digits` starts Ray itself, as Flower would (same arguments, the driver's
+``sys.path`` shipped to the workers), and retries once — saying so — if that start fails;
+Flower then reuses the running Ray, and Ray is shut down after the run.
 """
 
 from __future__ import annotations
@@ -36,8 +38,37 @@ from .task import load_digits_split
 from ..validation import check_positive_int
 
 
-#: How long Ray's raylet waits for its agents to start (Ray's default is 30 s).
+#: How long Ray's raylet waits for its agents to register (Ray's default is 30 s).
 RAY_AGENT_REGISTER_TIMEOUT_MS = 120_000
+#: Attempts at starting Ray before giving up.
+RAY_START_ATTEMPTS = 2
+
+
+def _start_ray(init_args: dict) -> None:
+    import sys
+
+    import ray
+
+    if ray.is_initialized():
+        return
+    pythonpath = os.pathsep.join([*sys.path, os.environ.get("PYTHONPATH", "")])
+    for attempt in range(1, RAY_START_ATTEMPTS + 1):
+        try:
+            ray.init(runtime_env={"env_vars": {"PYTHONPATH": pythonpath}}, **init_args)
+            return
+        except Exception as exc:  # Ray raises several types when its processes die
+            ray.shutdown()
+            if attempt == RAY_START_ATTEMPTS:
+                raise RuntimeError(f"Ray did not start ({type(exc).__name__}: {exc}); the "
+                                   f"machine may be overloaded — try again.") from exc
+            print(f"Ray failed to start ({type(exc).__name__}); retrying once.", flush=True)
+
+
+def _stop_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
 
 
 @dataclass
@@ -72,6 +103,7 @@ def simulate_digits(settings: TrainSettings, n_clients: int = 10, alpha: float |
                              "log_to_driver": False}}
     os.environ.setdefault("RAY_agent_register_timeout_ms", str(RAY_AGENT_REGISTER_TIMEOUT_MS))
     start = time.perf_counter()
+    _start_ray(backend["init_args"])
     sink = io.StringIO()
     flwr_logger = logging.getLogger("flwr")
     level = flwr_logger.level
@@ -86,6 +118,7 @@ def simulate_digits(settings: TrainSettings, n_clients: int = 10, alpha: float |
                            backend_config=backend)
         finally:
             flwr_logger.setLevel(level)
+            _stop_ray()
     total = time.perf_counter() - start
     if len(history.accuracy) != settings.rounds:
         raise RuntimeError(f"the Flower simulation stopped after {len(history.accuracy)} of "
