@@ -383,6 +383,14 @@ def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _align_as(line: str, width: int) -> str:
+    """Keep the ``AS`` aliases of a SELECT list in one column."""
+    if " AS " not in line:
+        return line
+    expression, alias = line.rsplit(" AS ", 1)
+    return f"{expression.rstrip():<{width}} AS {alias}"
+
+
 def mean_income_sql(by: str | None = "PUMA", *, records: str = "households",
                     weighted: bool = False) -> str:
     """The SQL text :func:`exact_mean_income_sql` runs, over a table named ``records``
@@ -394,7 +402,9 @@ def mean_income_sql(by: str | None = "PUMA", *, records: str = "households",
     if records == "persons":
         sql = sql.replace("weighted_households", "weighted_persons")
         sql = re.sub(r"\bhouseholds\b", "persons", sql)
+        width = max(line.index(" AS ") for line in sql.splitlines() if " AS " in line)
         sql = re.sub(r"\bWGTP\b", "PWGTP", sql)
+        sql = "\n".join(_align_as(line, width) for line in sql.splitlines())
     if by is None:
         sql = sql.replace("SELECT   PUMA,\n         ", "SELECT   ")
         sql = sql.replace("\nGROUP BY PUMA\nORDER BY PUMA;", ";")

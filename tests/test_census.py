@@ -364,3 +364,16 @@ def test_sql_mean_refuses_an_income_column_of_text(shipped):
     households["income_adjusted"] = households["income_adjusted"].astype(str)
     with pytest.raises(TypeError, match=r"column 'income_adjusted' must hold numbers.*to_numeric"):
         exact_mean_income_sql(households)
+
+
+def test_mean_income_sql_text():
+    from pets_helpers.census import mean_income_sql
+
+    assert mean_income_sql() == MEAN_INCOME_SQL
+    assert mean_income_sql(weighted=True) == WEIGHTED_MEAN_INCOME_SQL
+    persons = mean_income_sql(records="persons", weighted=True)
+    assert "WGTP" not in persons.replace("PWGTP", "") and "households" not in persons
+    columns = {line.index(" AS ") for line in persons.splitlines() if " AS " in line}
+    assert len(columns) == 1                                   # aliases stay aligned
+    with pytest.raises(ValueError, match="records must be"):
+        mean_income_sql(records="people")

@@ -305,6 +305,10 @@ def test_dp_mean_on_empty_data_is_still_a_release_and_warns_the_curator():
     with pytest.warns(EmptyDataWarning, match="no records"):
         res = dp_mean([], 0, 1, 1.0, rng=11)
     assert math.isfinite(res.estimate)
+    empty = pd.DataFrame({"g": pd.Series([], dtype=object), "x": pd.Series([], dtype=float)})
+    with pytest.warns(EmptyDataWarning, match="frame is empty"):
+        table = dp_grouped_mean(empty, "g", "x", 0, 1, 1.0, rng=11, groups=["a", "b"])
+    assert list(table.index) == ["a", "b"] and np.isfinite(table["estimate"]).all()
 
 
 # --------------------------------------------------------------------------- grouped mean

@@ -249,7 +249,8 @@ def dp_grouped_mean(frame, group_column, value_column, lower, upper, epsilon, su
     ``groups=[...]`` (e.g. all areas of a census geography). Every listed group is released,
     also those without any row (their estimate is pure noise); rows whose group is not listed
     are ignored. ``groups=None`` uses the categories of a categorical column, or else the
-    groups found in the data — with a warning, because that reveals which groups occur.
+    groups found in the data — with a warning, because that reveals which groups occur. An empty
+    frame gives an :class:`EmptyDataWarning` to the curator (the release stays ε-DP).
 
     Returns a DataFrame indexed by group with columns ``estimate``, ``noisy_sum`` and
     ``noisy_count`` (see :func:`dp_mean`); ``attrs`` records ε, the split and the privacy
@@ -266,7 +267,11 @@ def dp_grouped_mean(frame, group_column, value_column, lower, upper, epsilon, su
     values = _one_d(frame[value_column].to_numpy(), value_column)
     codes = pd.Categorical(frame[group_column], categories=keys).codes.astype(np.int64)
     inside = codes >= 0
-    if len(frame) and not inside.any():
+    if not len(frame):
+        warnings.warn("dp_grouped_mean got no records (the frame is empty): every released "
+                      "group is pure noise. Check the filter that selected the records; the "
+                      "release is still ε-DP.", EmptyDataWarning, stacklevel=2)
+    elif not inside.any():
         warnings.warn(
             f"no row of column {group_column!r} matches any of the groups (check spelling and "
             "type of the keys); every released group is pure noise.",

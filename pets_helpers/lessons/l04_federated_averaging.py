@@ -390,11 +390,16 @@ HINT_READ = (
 )
 
 LESSON = Lesson("L04", "Federated averaging", "04_federated_averaging", (
-    Exercise("L04.E1", "The weighted average", 2, check_weighted_average, HINT_AVG),
+    Exercise("L04.E1", "The weighted average", 2, check_weighted_average, HINT_AVG,
+             shortcuts=("pets_helpers.fl.fedavg:weighted_average",)),
+    # local_sgd is not a shortcut of E2: E5's train step must call it.
     Exercise("L04.E2", "One client's local update", 3, check_local_update, HINT_LOCAL),
     Exercise("L04.E3", "The Dirichlet partitioner", 3, check_dirichlet_partition,
-             HINT_DIRICHLET),
-    Exercise("L04.E4", "FedProx's proximal gradient", 2, check_proximal_gradient, HINT_PROX),
-    Exercise("L04.E5", "The ClientApp's train step", 3, check_flower_train, HINT_FLOWER),
-    Exercise("L04.E6", "Reading the results", 2, check_rounds_to_reach, HINT_READ),
-))
+             HINT_DIRICHLET, shortcuts=("pets_helpers.fl.partition:dirichlet_partition",)),
+    Exercise("L04.E4", "FedProx's proximal gradient", 2, check_proximal_gradient, HINT_PROX,
+             shortcuts=("pets_helpers.fl.task:proximal_gradient",)),
+    Exercise("L04.E5", "The ClientApp's train step", 3, check_flower_train, HINT_FLOWER,
+             shortcuts=("pets_helpers.fl.client_app:train_step",)),
+    Exercise("L04.E6", "Reading the results", 2, check_rounds_to_reach, HINT_READ,
+             shortcuts=("pets_helpers.fl.fedavg:History.rounds_to_reach",)),
+), cell_timeout=300)  # the one Flower simulation starts Ray: ~20 s idle, over a minute loaded

@@ -167,6 +167,8 @@ HINT_GAIN = (
 )
 
 LESSON = Lesson("L05", "Cross-silo deployment", "05_cross_silo", (
-    Exercise("L05.E1", "A hospital's ClientApp", 4, check_hospital_train, HINT_TRAIN),
+    Exercise("L05.E1", "A hospital's ClientApp", 4, check_hospital_train, HINT_TRAIN,
+             shortcuts=("pets_helpers.fl.client_app:train_step",
+                        "pets_helpers.fl.client_app:silo_records")),
     Exercise("L05.E2", "Who gains most from federating", 2, check_biggest_gain, HINT_GAIN),
-))
+), cell_timeout=300)  # the deployment cell: start-up + 2 rounds of ~10–30 s each, more when loaded
