@@ -147,3 +147,32 @@ def test_an_interrupt_midway_leaves_no_process_and_no_port(silos, tmp_path):
             threading.Thread(target=interrupt_after_first_round, daemon=True).start()
             fed.run({"rounds": 6}, progress=False, timeout=300)
     assert_all_gone(fed)
+
+
+def test_a_killed_kernel_leaves_no_process(silos, tmp_path):
+    """SIGKILL of the process that owns the federation (a kernel restart): the SuperLink and
+    SuperNodes get SIGTERM from the kernel (PR_SET_PDEATHSIG) and their children follow."""
+    import subprocess
+    import sys
+    import time
+
+    dirs, _, app = silos
+    script = (
+        "import sys, time\n"
+        "from pets_helpers.fl.deployment import LocalFederation\n"
+        f"fed = LocalFederation({str(app)!r}, {({k: str(v) for k, v in dirs.items()})!r},"
+        f" {str(tmp_path)!r})\n"
+        "fed.__enter__()\n"
+        "print(fed._tag, *fed.ports, flush=True)\n"
+        "time.sleep(600)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             cwd=tmp_path)
+    tag, *ports = owner.stdout.readline().split()
+    assert tagged_processes(tag)
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 30
+    while tagged_processes(tag) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not tagged_processes(tag)
+    assert not [p for p in map(int, ports) if port_in_use(p)]

@@ -49,7 +49,7 @@ from pathlib import Path
 from .fedavg import History
 
 #: Seconds to wait for the SuperLink / SuperNodes to come up, and for a process to stop.
-STARTUP_TIMEOUT, STOP_GRACE = 60.0, 10.0
+STARTUP_TIMEOUT, STOP_GRACE = 60.0, 4.0
 
 
 class FederationError(RuntimeError):
@@ -244,7 +244,8 @@ class LocalFederation:
         handle = open(log, "wb")
         popen = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, env=self._env(),
-                                 cwd=self.workdir, start_new_session=True)
+                                 cwd=self.workdir, start_new_session=True,
+                                 preexec_fn=_die_with_parent)
         handle.close()
         proc = _Proc(name, popen, log)
         self._procs.append(proc)
@@ -452,6 +453,17 @@ def tagged_processes(tag: str) -> list:
         except OSError:
             continue
     return found
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent (the notebook's
+    kernel) dies, even by SIGKILL — so a killed kernel leaves no SuperLink or SuperNode."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stop() still cleans up on a normal exit
+        pass
 
 
 def _kill(pid: int, sig) -> None:
