@@ -38,6 +38,7 @@ import datetime as _dt
 import ipaddress
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -47,6 +48,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fedavg import History
+
+#: Log lines worth showing while a run streams, and the colour codes to strip from them.
+NOTABLE = re.compile(r"ROUND \d|Activated node|Created run|aggregate_train|Global evaluation|"
+                     r"ERROR|Traceback|Exception")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 #: Seconds to wait for the SuperLink / SuperNodes to come up, and for a process to stop.
 STARTUP_TIMEOUT, STOP_GRACE = 60.0, 4.0
@@ -310,11 +316,12 @@ class LocalFederation:
 
     # --- running the app ---
     def run(self, run_config: dict | None = None, rounds: int | None = None,
-            timeout: float = 600.0, progress: bool = True) -> History:
+            timeout: float = 600.0, progress: bool = True, stream: bool = True) -> History:
         """Submit the app (``flwr run``) with ``run_config`` overrides and wait for its
         ``rounds`` (``run_config["rounds"]``) to finish; returns the ServerApp's per-round
-        history. Raises FederationError naming the failing process if a process dies or the
-        run fails, with the tail of its log."""
+        history. With ``stream``, the federation's notable log lines (nodes joining, rounds,
+        aggregation, errors) are printed as they happen. Raises FederationError naming the
+        failing process if a process dies or the run fails, with the tail of its log."""
         config = dict(run_config or {})
         results = self.workdir / "history.json"
         results.unlink(missing_ok=True)
@@ -329,8 +336,12 @@ class LocalFederation:
             from tqdm.auto import tqdm
             bar = tqdm(total=rounds, desc="Deployment rounds")
         seen, deadline, data = 0, time.monotonic() + timeout, {}
+        say = bar.write if bar is not None else print
         try:
             while seen < rounds:
+                if stream:
+                    for line in self._new_log_lines():
+                        say(line)
                 for proc in self._procs:
                     if proc.popen.poll() is not None:
                         raise FederationError(f"{proc.name} exited with code "
@@ -347,6 +358,11 @@ class LocalFederation:
                     except ValueError:  # being written
                         data = {}
                     done = len(data.get("accuracy", []))
+                    for r in range(seen, done):
+                        if stream:
+                            say(f"[serverapp] round {r + 1}: benchmark accuracy "
+                                f"{data['accuracy'][r]:.4f}, loss {data['loss'][r]:.4f}, "
+                                f"{data['seconds'][r]:.1f} s")
                     if bar is not None and done > seen:
                         bar.update(done - seen)
                         bar.set_postfix(accuracy=f"{data['accuracy'][-1]:.3f}")
@@ -362,6 +378,25 @@ class LocalFederation:
                        bytes_total=list(np.cumsum(data["bytes_round"])),
                        seconds=data["seconds"], initial=tuple(data["initial"]),
                        params=[np.asarray(p) for p in data["params"]])
+
+    def _new_log_lines(self) -> list:
+        """Notable lines written to the logs since the last call, prefixed by the process."""
+        out = []
+        offsets = self.__dict__.setdefault("_offsets", {})
+        for proc in self._procs:
+            try:
+                with open(proc.log, "rb") as f:
+                    f.seek(offsets.get(proc.name, 0))
+                    chunk = f.read()
+            except OSError:
+                continue
+            complete = chunk[:chunk.rfind(b"\n") + 1]
+            offsets[proc.name] = offsets.get(proc.name, 0) + len(complete)
+            for line in complete.decode(errors="replace").splitlines():
+                line = ANSI.sub("", line).strip()
+                if NOTABLE.search(line):
+                    out.append(f"[{proc.name}] {line}")
+        return out
 
     def _failure(self) -> str | None:
         """A ServerApp failure reported in the SuperLink's log, if any."""
