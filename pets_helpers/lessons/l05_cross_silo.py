@@ -1,9 +1,11 @@
 """Lesson 05 — Cross-silo deployment: exercises, checks and hints.
 
-E1's check writes the hospital silos (``datasets.hospitals``) to a fresh directory of its own
-and calls the learner's train step on one hospital's directory; the reference is
-:func:`pets_helpers.fl.client_app.train_step` on :func:`pets_helpers.fl.silo.read_silo` of that
-directory. Only paths, records and numbers cross to the learner's kernel.
+E1: the notebook writes the hospital silos (``write_hospital_silos(DATA_DIR, seed=0)``) into
+its working folder; the check calls the learner's train step on ``DATA_DIR/<site>`` (a path
+relative to the learner's kernel — in the grader's sandbox only that folder is shared) and
+computes the reference from its *own* copy, written by the same seeded generator in a private
+directory, with :func:`pets_helpers.fl.client_app.train_step`. Files the learner altered can
+therefore only make the answer differ, never pass it. Only paths, records and numbers cross.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_array, as_float
 from ..grading.namespace import LearnerError
 
+#: Where the notebook writes the silos, relative to its working folder.
+DATA_DIR = "hospital_federation/data"
 SITE_CASES = [("screening_clinic", 2, 3, 0.0), ("referral_centre", 0, 1, 0.0)]
 
 
@@ -33,6 +37,20 @@ def _config(server_round: int, mu: float):
                          "server-round": server_round})
 
 
+def _needs_data(ns, params, config, site, site_id) -> None:
+    """A clear message when the notebook's data folder is missing (not the learner's fault)."""
+    from flwr.app import ArrayRecord
+
+    try:
+        ns.call("hospital_train", ArrayRecord(params), config, f"{DATA_DIR}/{site}", site_id)
+    except LearnerError as exc:
+        if exc.ename == "FileNotFoundError" and site in exc.evalue and "NotDoneYet" not in exc.ename:
+            raise Mistake(f"{DATA_DIR}/{site} does not exist next to your notebook: run the "
+                          f"cell that writes the hospitals' directories "
+                          f"(write_hospital_silos(...)) first, then check again.") from None
+        raise
+
+
 def check_hospital_train(ns):
     from flwr.app import ArrayRecord
 
@@ -42,11 +60,14 @@ def check_hospital_train(ns):
 
     with tempfile.TemporaryDirectory(prefix="pets-l05-") as tmp:
         dirs = _silos(Path(tmp))
-        for site, site_id, server_round, mu in SITE_CASES:
+        for number, (site, site_id, server_round, mu) in enumerate(SITE_CASES):
             params = [p + 0.05 for p in init_params(30, 2)]
             config = _config(server_round, mu)
             case = f"({site}, site-id {site_id}, server-round {server_round})"
-            raw = ns.call("hospital_train", ArrayRecord(params), config, str(dirs[site]), site_id)
+            if number == 0:
+                _needs_data(ns, params, config, site, site_id)
+            raw = ns.call("hospital_train", ArrayRecord(params), config, f"{DATA_DIR}/{site}",
+                          site_id)
             if type(raw).__name__ != "RecordDict":
                 raise Mistake(f"hospital_train should return the reply's content, a "
                               f"RecordDict with 'arrays' and 'metrics', got "
@@ -109,7 +130,7 @@ def check_hospital_train(ns):
                               f"hospital's records, {right:.4f}; you report {acc:.4f}. {case}")
         try:
             raw = ns.call("hospital_train", ArrayRecord(params), _config(1, 0.0),
-                          str(Path(tmp) / "no_such_site"), 0)
+                          f"{DATA_DIR}/no_such_site", 0)
         except LearnerError:
             raw = None
         if raw is not None:

@@ -1,10 +1,33 @@
-"""Right and typical wrong answers to Lesson 05's exercises."""
+"""Right and typical wrong answers to Lesson 05's exercises.
+
+The check passes hospital directories relative to the learner's working folder, where the
+notebook wrote them; here every answer runs inside a temporary folder holding the same data
+(``in_workspace``)."""
+
+import contextlib
+import functools
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from flwr.app import ArrayRecord, MetricRecord, RecordDict
 
 from pets_helpers.fl.silo import read_silo
+from pets_helpers.datasets.hospitals import write_hospital_silos
 from pets_helpers.fl.task import accuracy, client_rng, local_sgd, loss
+from pets_helpers.lessons.l05_cross_silo import DATA_DIR
+
+WORKSPACE = Path(tempfile.mkdtemp(prefix="catalogue-l05-"))
+write_hospital_silos(WORKSPACE / DATA_DIR, seed=0)
+
+
+def in_workspace(func):
+    """Run ``func`` with the working folder a learner's notebook would have."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with contextlib.chdir(WORKSPACE):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 def _train(arrays, config, x, y, rng):
@@ -41,11 +64,11 @@ def biggest_gain_sorted(alone, federated):
 
 
 RIGHT = {
-    "L05.E1": {"hospital_train": hospital_train},
+    "L05.E1": {"hospital_train": in_workspace(hospital_train)},
     "L05.E2": {"biggest_gain": biggest_gain, "most_gaining": "screening_clinic"},
 }
 ALSO_RIGHT = [
-    ("L05.E1", {"hospital_train": hospital_train_extra_metric}),
+    ("L05.E1", {"hospital_train": in_workspace(hospital_train_extra_metric)}),
     ("L05.E2", {"biggest_gain": biggest_gain_sorted, "most_gaining": "screening_clinic"}),
 ]
 
@@ -103,12 +126,12 @@ def gain_value(alone, federated):
 
 
 WRONG = [
-    ("L05.E1", "pooled", {"hospital_train": train_pooled}, "other hospitals' data"),
-    ("L05.E1", "ignores-site", {"hospital_train": train_ignores_site}, "ignores site_id"),
-    ("L05.E1", "no-num-examples", {"hospital_train": train_no_num_examples}, "num-examples"),
-    ("L05.E1", "swallows-errors", {"hospital_train": train_swallows_errors}, "fail loudly"),
-    ("L05.E1", "stale-accuracy", {"hospital_train": train_stale_accuracy}, "received model"),
-    ("L05.E1", "untrained", {"hospital_train": train_untrained}, "train it first"),
+    ("L05.E1", "pooled", {"hospital_train": in_workspace(train_pooled)}, "other hospitals' data"),
+    ("L05.E1", "ignores-site", {"hospital_train": in_workspace(train_ignores_site)}, "ignores site_id"),
+    ("L05.E1", "no-num-examples", {"hospital_train": in_workspace(train_no_num_examples)}, "num-examples"),
+    ("L05.E1", "swallows-errors", {"hospital_train": in_workspace(train_swallows_errors)}, "fail loudly"),
+    ("L05.E1", "stale-accuracy", {"hospital_train": in_workspace(train_stale_accuracy)}, "received model"),
+    ("L05.E1", "untrained", {"hospital_train": in_workspace(train_untrained)}, "train it first"),
     ("L05.E2", "best-alone", {"biggest_gain": gain_best_alone}, "best *alone*"),
     ("L05.E2", "value", {"biggest_gain": gain_value}, "name"),
 ]
