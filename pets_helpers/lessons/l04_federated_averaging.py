@@ -5,7 +5,7 @@ References come from :mod:`pets_helpers.fl` (``weighted_average``, ``local_sgd``
 kernel: numpy arrays, lists, ints — and Flower's ``ArrayRecord``/``ConfigRecord``/``RecordDict``,
 which pickle as plain records.
 
-E3 (the Dirichlet partitioner) is randomized: the check partitions 100 classes × 400 labels over
+E1 (the Dirichlet partitioner) is randomized: the check partitions 100 classes × 400 labels over
 5 clients and compares the mean over classes of ``Σ_k s_c,k²`` (``s_c,k``: client k's share of
 class c) with its Dirichlet expectation ``(α+1)/(Kα+1)``, accepting within ``z·sd/√C`` (exact
 Dirichlet variance, false-fail ≤ 1e-6 over both α) plus the deterministic rounding slack
@@ -40,7 +40,7 @@ def _close(got, want, atol=1e-9) -> bool:
     return all(np.allclose(g, w, rtol=0, atol=atol) for g, w in zip(got, want))
 
 
-# --- L04.E1: the weighted average ------------------------------------------------------------
+# --- L04.E2: the weighted average ------------------------------------------------------------
 def _updates(seed: int, sizes, shapes):
     rng = np.random.default_rng(seed)
     return [[rng.normal(size=s) for s in shapes] for _ in sizes]
@@ -77,7 +77,7 @@ def check_weighted_average(ns):
             "step is taken with full batches: FedAvg generalises that (McMahan et al., 2017).")
 
 
-# --- L04.E2: one client's local update -------------------------------------------------------
+# --- L04.E3: one client's local update -------------------------------------------------------
 def _sgd_variant(params, x, y, epochs, lr, batch_size, seed, shuffle="each", sign=1.0):
     rng = np.random.default_rng(seed)
     w = [a.copy() for a in params]
@@ -130,7 +130,7 @@ def check_local_update(ns):
             "per round instead of one gradient — at the price of client drift when data differ.")
 
 
-# --- L04.E3: the Dirichlet partitioner -------------------------------------------------------
+# --- L04.E1: the Dirichlet partitioner -------------------------------------------------------
 STAT_CLASSES, STAT_PER_CLASS, STAT_CLIENTS = 100, 400, 5
 STAT_ALPHAS = ((0.3, 101), (3.0, 202))
 EMPTY_CASES = [(4, 10, 10, 0.1, s) for s in range(5)]  # classes, per class, clients, α, seed
@@ -390,12 +390,12 @@ HINT_READ = (
 )
 
 LESSON = Lesson("L04", "Federated averaging", "04_federated_averaging", (
-    Exercise("L04.E1", "The weighted average", 2, check_weighted_average, HINT_AVG,
-             shortcuts=("pets_helpers.fl.fedavg:weighted_average",)),
-    # local_sgd is not a shortcut of E2: E5's train step must call it.
-    Exercise("L04.E2", "One client's local update", 3, check_local_update, HINT_LOCAL),
-    Exercise("L04.E3", "The Dirichlet partitioner", 3, check_dirichlet_partition,
+    Exercise("L04.E1", "The Dirichlet partitioner", 3, check_dirichlet_partition,
              HINT_DIRICHLET, shortcuts=("pets_helpers.fl.partition:dirichlet_partition",)),
+    Exercise("L04.E2", "The weighted average", 2, check_weighted_average, HINT_AVG,
+             shortcuts=("pets_helpers.fl.fedavg:weighted_average",)),
+    # local_sgd is not a shortcut of E3: E5's train step must call it.
+    Exercise("L04.E3", "One client's local update", 3, check_local_update, HINT_LOCAL),
     Exercise("L04.E4", "FedProx's proximal gradient", 2, check_proximal_gradient, HINT_PROX,
              shortcuts=("pets_helpers.fl.task:proximal_gradient",)),
     Exercise("L04.E5", "The ClientApp's train step", 3, check_flower_train, HINT_FLOWER,

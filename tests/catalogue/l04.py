@@ -92,16 +92,16 @@ def _runs_value():
 
 
 RIGHT = {
-    "L04.E1": {"weighted_average": weighted_average},
-    "L04.E2": {"local_update": local_update},
-    "L04.E3": {"dirichlet_partition": dirichlet_partition},
+    "L04.E2": {"weighted_average": weighted_average},
+    "L04.E3": {"local_update": local_update},
+    "L04.E1": {"dirichlet_partition": dirichlet_partition},
     "L04.E4": {"proximal_gradient": proximal_gradient},
     "L04.E5": {"flower_train": flower_train},
     "L04.E6": {"rounds_to_reach": rounds_to_reach, "rounds_alpha_01": _runs_value()},
 }
 ALSO_RIGHT = [
-    ("L04.E1", {"weighted_average": weighted_average_stacked}),
-    ("L04.E3", {"dirichlet_partition": dirichlet_partition_sampled}),
+    ("L04.E2", {"weighted_average": weighted_average_stacked}),
+    ("L04.E1", {"dirichlet_partition": dirichlet_partition_sampled}),
     ("L04.E6", {"rounds_to_reach": rounds_to_reach_numpy, "rounds_alpha_01": _runs_value()}),
 ]
 
@@ -258,21 +258,21 @@ def read_never_zero(accuracies, centralized, fraction=0.95):
 
 
 WRONG = [
-    ("L04.E1", "plain-mean", {"weighted_average": avg_plain_mean}, "plain mean"),
-    ("L04.E1", "not-normalized", {"weighted_average": avg_not_normalized}, "without dividing"),
-    ("L04.E1", "inverse", {"weighted_average": avg_inverse}, "1/n_k"),
-    ("L04.E2", "no-shuffle", {"local_update": local_no_shuffle}, "never shuffled"),
-    ("L04.E2", "one-epoch", {"local_update": local_one_epoch}, "single epoch"),
-    ("L04.E2", "delta", {"local_update": local_delta}, "update Δ"),
-    ("L04.E2", "ascent", {"local_update": local_ascent}, "stepped up"),
-    ("L04.E2", "shuffle-once", {"local_update": local_shuffle_once}, "reused it"),
-    ("L04.E3", "iid", {"dirichlet_partition": partition_iid}, "IID split"),
-    ("L04.E3", "ignores-alpha", {"dirichlet_partition": partition_ignores_alpha},
+    ("L04.E2", "plain-mean", {"weighted_average": avg_plain_mean}, "plain mean"),
+    ("L04.E2", "not-normalized", {"weighted_average": avg_not_normalized}, "without dividing"),
+    ("L04.E2", "inverse", {"weighted_average": avg_inverse}, "1/n_k"),
+    ("L04.E3", "no-shuffle", {"local_update": local_no_shuffle}, "never shuffled"),
+    ("L04.E3", "one-epoch", {"local_update": local_one_epoch}, "single epoch"),
+    ("L04.E3", "delta", {"local_update": local_delta}, "update Δ"),
+    ("L04.E3", "ascent", {"local_update": local_ascent}, "stepped up"),
+    ("L04.E3", "shuffle-once", {"local_update": local_shuffle_once}, "reused it"),
+    ("L04.E1", "iid", {"dirichlet_partition": partition_iid}, "IID split"),
+    ("L04.E1", "ignores-alpha", {"dirichlet_partition": partition_ignores_alpha},
      "alpha is ignored"),
-    ("L04.E3", "one-draw", {"dirichlet_partition": partition_one_draw}, "one share vector"),
-    ("L04.E3", "empty-client", {"dirichlet_partition": partition_may_leave_empty},
+    ("L04.E1", "one-draw", {"dirichlet_partition": partition_one_draw}, "one share vector"),
+    ("L04.E1", "empty-client", {"dirichlet_partition": partition_may_leave_empty},
      "got no example"),
-    ("L04.E3", "replacement", {"dirichlet_partition": partition_with_replacement},
+    ("L04.E1", "replacement", {"dirichlet_partition": partition_with_replacement},
      "not a partition"),
     ("L04.E4", "no-mu", {"proximal_gradient": prox_no_mu}, "forgot μ"),
     ("L04.E4", "reversed", {"proximal_gradient": prox_reversed}, "sign is reversed"),
