@@ -87,8 +87,15 @@ def test_flower_simulation_matches_the_numpy_loop(digits):
     from pets_helpers.fl.simulation import simulate_digits
 
     settings = TrainSettings(rounds=3, local_epochs=2)
-    flower, timing = simulate_digits(settings, n_clients=4, alpha=1.0, partition_seed=5,
-                                     progress=False)
+    try:
+        flower, timing = simulate_digits(settings, n_clients=4, alpha=1.0, partition_seed=5,
+                                         progress=False)
+    except RuntimeError as exc:
+        if "Ray did not start" not in str(exc):
+            raise
+        import os
+        pytest.skip(f"Ray could not start on this machine (load {os.getloadavg()[0]:.1f}): "
+                    f"{exc}")
     parts = dirichlet_partition(digits.y_train, 4, 1.0, seed=5)
     numpy_run = run_fedavg(clients_of(digits, parts), digits.x_test, digits.y_test, settings)
     assert all(np.allclose(a, b, rtol=0, atol=1e-9) for a, b in zip(flower.params,
