@@ -1,0 +1,1 @@
+"""Federated learning (Lessons 04–06)."""
