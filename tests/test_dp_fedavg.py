@@ -1,0 +1,120 @@
+"""DP-FedAvg: clipping, noise calibration (statistical), accounting against dp-accounting."""
+
+import dp_accounting
+import numpy as np
+import pytest
+from scipy.stats import chi2, norm
+
+from pets_helpers.dp import discrete_gaussian_variance
+from pets_helpers.fl.dp_fedavg import (
+    clip_update,
+    dp_fedavg_aggregate,
+    dp_fedavg_epsilon,
+    flatten,
+    noise_multiplier_for,
+    noise_plan,
+    unflatten,
+)
+
+ALPHA = 1e-6
+SHAPES = [(8, 3), (3,)]
+
+
+def _update(rng, scale):
+    return [rng.normal(0, scale, s) for s in SHAPES]
+
+
+def test_clipped_norms_never_exceed_c():
+    rng = np.random.default_rng(1)
+    for scale in (1e-3, 0.1, 1.0, 100.0):
+        for _ in range(50):
+            vec = rng.normal(0, scale, 500)
+            clipped, norm_ = clip_update(vec, 0.7)
+            assert np.linalg.norm(clipped) <= 0.7
+            assert norm_ == pytest.approx(np.linalg.norm(vec))
+            if norm_ <= 0.7:
+                assert np.array_equal(clipped, vec)          # small updates are untouched
+            else:
+                assert np.allclose(clipped / np.linalg.norm(clipped), vec / norm_)
+
+
+def test_aggregate_reports_clipping_and_averages_clipped_updates():
+    rng = np.random.default_rng(2)
+    updates = [_update(rng, 5.0) for _ in range(4)] + [_update(rng, 1e-3) for _ in range(4)]
+    res = dp_fedavg_aggregate(updates, clip_norm=1.0, noise_multiplier=1e-6, rng=rng)
+    assert res.clipped_fraction == 0.5
+    want = np.mean([clip_update(flatten(u), 1.0)[0] for u in updates], axis=0)
+    assert np.allclose(flatten(res.mean_update), want, atol=1e-5)
+    assert [a.shape for a in res.mean_update] == SHAPES
+
+
+def test_noise_std_matches_calibration():
+    # Zero updates: n·(noisy mean) is pure noise. Σ noise²/Var ~ χ²(m): two-sided test at 1e-6.
+    rng = np.random.default_rng(3)
+    m, n, clip, z = 40_000, 5, 0.5, 1.3
+    res = dp_fedavg_aggregate([[np.zeros(m)]] * n, clip, z, rng=rng)
+    noise = flatten(res.mean_update) * n
+    plan = res.plan
+    assert plan.sigma == pytest.approx(z * clip)
+    var = plan.granularity**2 * discrete_gaussian_variance(plan.sigma / plan.granularity)
+    stat = float(np.sum(noise**2) / var)
+    assert chi2.ppf(ALPHA / 2, m) < stat < chi2.isf(ALPHA / 2, m)
+    assert abs(noise.mean()) < norm.isf(ALPHA / 2) * np.sqrt(var / m)
+    # a noise level 5 % off is rejected by the same test (it has power)
+    assert not chi2.ppf(ALPHA / 2, m) < stat / 1.05**2 < chi2.isf(ALPHA / 2, m)
+
+
+@pytest.mark.parametrize("z, rounds, delta", [(1.0, 10, 1e-5), (0.7, 50, 1e-6), (3.0, 200, 1e-5),
+                                              (1.1, 1, 1e-5)])
+def test_epsilon_after_t_rounds_matches_dp_accounting(z, rounds, delta):
+    ours = dp_fedavg_epsilon(z, rounds, delta, n_params=1000)
+    rdp = dp_accounting.rdp.RdpAccountant()
+    rdp.compose(dp_accounting.GaussianDpEvent(z), rounds)
+    assert ours == pytest.approx(rdp.get_epsilon(delta), rel=0.01)
+    pld = dp_accounting.pld.PLDAccountant()
+    pld.compose(dp_accounting.GaussianDpEvent(z), rounds)
+    assert ours >= pld.get_epsilon(delta)  # zCDP is an upper bound on the exact (PLD) curve
+
+
+def test_noise_multiplier_for_inverts_epsilon():
+    z = noise_multiplier_for(2.0, 1e-5, 20)
+    assert dp_fedavg_epsilon(z, 20, 1e-5) <= 2.0 < dp_fedavg_epsilon(z / 1.002, 20, 1e-5)
+
+
+def test_lattice_adds_negligible_sensitivity():
+    plan = noise_plan(1.0, 1.0, 10**6)
+    assert 1.0 < plan.effective_sensitivity < 1.0 + 2e-6
+
+
+def test_bad_updates_refused():
+    rng = np.random.default_rng(4)
+    good = _update(rng, 1.0)
+    nan = _update(rng, 1.0)
+    nan[1][2] = np.nan
+    with pytest.raises(ValueError, match=r"client 1 contains nan"):
+        dp_fedavg_aggregate([good, nan], 1.0, 1.0, rng=rng)
+    inf = _update(rng, 1.0)
+    inf[0][0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN/inf updates are refused"):
+        dp_fedavg_aggregate([good, inf], 1.0, 1.0, rng=rng)
+    with pytest.raises(ValueError, match="expected"):
+        dp_fedavg_aggregate([good, [good[0]]], 1.0, 1.0, rng=rng)
+    with pytest.raises(ValueError, match="layer shapes"):
+        dp_fedavg_aggregate([good, [good[0].T, good[1]]], 1.0, 1.0, rng=rng)
+    with pytest.raises(TypeError, match="real numbers"):
+        dp_fedavg_aggregate([good, [good[0], np.array(["a", "b", "c"])]], 1.0, 1.0, rng=rng)
+    with pytest.raises(ValueError, match="clip_norm"):
+        dp_fedavg_aggregate([good], 0.0, 1.0)
+    with pytest.raises(ValueError, match="noise_multiplier"):
+        dp_fedavg_aggregate([good], 1.0, -1.0)
+    with pytest.raises(TypeError):
+        dp_fedavg_aggregate([], 1.0, 1.0)
+
+
+def test_flatten_round_trip():
+    rng = np.random.default_rng(5)
+    params = _update(rng, 1.0)
+    back = unflatten(flatten(params), SHAPES)
+    assert all(np.array_equal(a, b) for a, b in zip(params, back))
+    with pytest.raises(ValueError, match="does not fit"):
+        unflatten(np.zeros(5), SHAPES)
