@@ -16,70 +16,31 @@ the Canonne–Kamath–Steinke conversion (:class:`pets_helpers.accounting.ZCDPA
 protects the hospital's participation, hence each of its patients too; it does *not* say how
 much one patient moves the hospital's own update (that is DP-SGD's record-level ε).
 
-Model parameters are lists of numpy arrays (as in :mod:`pets_helpers.fl`); :func:`flatten` and
-:func:`unflatten` turn them into one vector. Malformed updates (NaN/inf, wrong shapes or number
-of arrays) are refused with one clear error: one bad client must not poison the noisy sum.
+Model parameters are lists of numpy arrays (:mod:`.task`). Malformed updates (NaN/inf, wrong
+shapes or number of arrays) are refused with one clear error (:func:`.task.check_params`): one
+bad client must not poison the noisy sum.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..accounting import ZCDPAccountant, gaussian_rho, rho_to_epsilon
 from ..dp.mechanisms import _release_on_lattice, default_granularity
 from ..dp.samplers import discrete_gaussian
-from ..validation import check_positive, check_positive_delta, check_positive_int
-
-
-def _shapes(params) -> list[tuple[int, ...]]:
-    return [tuple(np.shape(p)) for p in params]
-
-
-def flatten(params, shapes=None, name: str = "update") -> np.ndarray:
-    """One float64 vector from a list of arrays, checked against ``shapes`` (if given)."""
-    if isinstance(params, np.ndarray):
-        params = [params]
-    if not isinstance(params, (list, tuple)) or not params:
-        raise TypeError(f"{name} must be a non-empty list of numpy arrays (one per layer), got "
-                        f"{type(params).__name__}.")
-    arrays = []
-    for i, p in enumerate(params):
-        a = np.asarray(p)
-        if a.dtype.kind not in "biuf":
-            raise TypeError(f"{name}[{i}] must hold real numbers, got dtype {a.dtype}.")
-        arrays.append(a.astype(np.float64, copy=False))
-    if shapes is not None:
-        got = _shapes(arrays)
-        want = [tuple(s) for s in shapes]
-        if got != want:
-            raise ValueError(f"{name} has layer shapes {got}, expected {want}: every client must "
-                             f"send an update of the global model's shape.")
-    flat = np.concatenate([a.ravel() for a in arrays])
-    bad = ~np.isfinite(flat)
-    if bad.any():
-        raise ValueError(f"{name} contains {flat[bad][0]} at flat position "
-                         f"{int(np.flatnonzero(bad)[0])}: NaN/inf updates are refused (a "
-                         f"diverged client must be fixed or left out, not averaged in).")
-    return flat
-
-
-def unflatten(vector, shapes) -> list[np.ndarray]:
-    """Inverse of :func:`flatten`."""
-    vector = np.asarray(vector, dtype=np.float64)
-    sizes = [int(np.prod(s)) for s in shapes]
-    if vector.size != sum(sizes):
-        raise ValueError(f"vector of size {vector.size} does not fit shapes {shapes}.")
-    parts = np.split(vector, np.cumsum(sizes)[:-1])
-    return [p.reshape(s) for p, s in zip(parts, shapes)]
+from ..validation import check_finite_array, check_positive, check_positive_delta, check_positive_int
+from .settings import TrainSettings
+from .task import check_dataset, check_params, client_rng, evaluate, flatten, init_params, \
+    local_sgd, unflatten
 
 
 def clip_update(update, clip_norm) -> tuple[np.ndarray, float]:
     """Scale a flat update to L2 norm ≤ ``clip_norm``: Δ·min(1, C/‖Δ‖). Returns (clipped, norm)."""
     clip_norm = check_positive(clip_norm, "clip_norm")
-    vec = flatten([update]) if not isinstance(update, (list, tuple)) else flatten(update)
+    vec = check_finite_array(update, "update").ravel()
     norm = float(np.linalg.norm(vec))
     factor = min(1.0, clip_norm / norm) if norm > 0 else 1.0
     clipped = vec * factor
@@ -124,18 +85,16 @@ class DPRound:
     update_norms: np.ndarray
 
 
-def dp_fedavg_aggregate(updates, clip_norm, noise_multiplier, rng=None, *, shapes=None,
+def dp_fedavg_aggregate(updates, clip_norm, noise_multiplier, rng=None, *, like=None,
                         n_clients=None) -> DPRound:
-    """Clip every client's update to L2 ≤ C, sum, add N_ℤ-lattice Gaussian noise of std z·C to
-    the sum, divide by n. ``updates``: one list of arrays per client (all of ``shapes``, default
-    the first one's). ``n_clients``: the public denominator (default: len(updates)).
-    ``rng``: None = cryptographically secure, or a seeded Generator/int for tests."""
+    """Clip every client's update to L2 ≤ C, sum, add lattice Gaussian noise of std z·C to the
+    sum, divide by n. ``updates``: one list of arrays per client, all shaped like ``like``
+    (default: the first update). ``n_clients``: the public denominator (default:
+    len(updates)). ``rng``: None = cryptographically secure, or a seeded Generator/int."""
     if not isinstance(updates, (list, tuple)) or not updates:
         raise TypeError("updates must be a non-empty list (one update per client).")
-    if shapes is None:
-        first = updates[0] if isinstance(updates[0], (list, tuple)) else [updates[0]]
-        shapes = _shapes(first)
-    flats = [flatten(u if isinstance(u, (list, tuple)) else [u], shapes, f"update of client {k}")
+    like = check_params(updates[0] if like is None else like, name="like")
+    flats = [flatten(check_params(u, like, f"update of client {k}"))
              for k, u in enumerate(updates)]
     n = len(flats) if n_clients is None else check_positive_int(n_clients, "n_clients")
     plan = noise_plan(clip_norm, noise_multiplier, flats[0].size)
@@ -148,8 +107,58 @@ def dp_fedavg_aggregate(updates, clip_norm, noise_multiplier, rng=None, *, shape
     noise = discrete_gaussian(plan.sigma / plan.granularity, total.shape, rng)
     noisy = _release_on_lattice(total, noise, plan.granularity, False)
     norms = np.array(norms)
-    return DPRound(unflatten(noisy / n, shapes), plan, n,
+    return DPRound(unflatten(noisy / n, like), plan, n,
                    float(np.mean(norms > plan.clip_norm)), norms)
+
+
+@dataclass
+class DPHistory:
+    """Test accuracy/loss after each round of a DP-FedAvg run, and ε spent so far."""
+
+    accuracy: list[float] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    epsilon: list[float] = field(default_factory=list)
+    clipped_fraction: list[float] = field(default_factory=list)
+    params: list | None = None
+
+
+def run_dp_fedavg(clients, x_test, y_test, settings: TrainSettings | None = None, *,
+                  clip_norm: float, noise_multiplier: float, delta: float = 1e-5,
+                  n_classes: int | None = None, rng=None, progress: bool = False) -> DPHistory:
+    """FedAvg in which the server aggregates with :func:`dp_fedavg_aggregate` every round.
+
+    Clients train as in :func:`.fedavg.run_fedavg` (same settings, same batches); their
+    updates (local − global) are clipped and noised; ε after each round (privacy unit: one
+    client, every client in every round) is in ``history.epsilon``.
+    """
+    settings = settings or TrainSettings()
+    data = [check_dataset(x, y, name=f"client {k}") for k, (x, y) in enumerate(clients)]
+    x_test, y_test = check_dataset(x_test, y_test, name="test")
+    k = n_classes or int(max(max(y.max() for _, y in data), y_test.max()) + 1)
+    params = init_params(data[0][0].shape[1], k, settings.hidden, settings.seed)
+    m = sum(int(np.size(a)) for a in params)
+    plan = noise_plan(clip_norm, noise_multiplier, m)
+    history = DPHistory()
+    rounds = range(1, settings.rounds + 1)
+    if progress:
+        from tqdm.auto import tqdm
+        rounds = tqdm(rounds, desc="DP-FedAvg rounds")
+    for server_round in rounds:
+        updates = []
+        for cid, (x, y) in enumerate(data):
+            local = local_sgd(params, x, y, epochs=settings.local_epochs, lr=settings.lr,
+                              batch_size=settings.batch_size, mu=settings.mu,
+                              rng=client_rng(settings.seed, server_round, cid))
+            updates.append([a - b for a, b in zip(local, params)])
+        agg = dp_fedavg_aggregate(updates, clip_norm, noise_multiplier, rng, like=params)
+        params = [p + u for p, u in zip(params, agg.mean_update)]
+        test_loss, test_acc = evaluate(params, x_test, y_test)
+        history.loss.append(test_loss)
+        history.accuracy.append(test_acc)
+        history.clipped_fraction.append(agg.clipped_fraction)
+        history.epsilon.append(rho_to_epsilon(server_round * plan.rho, delta))
+    history.params = params
+    return history
 
 
 def dp_fedavg_epsilon(noise_multiplier, rounds, delta, *, clip_norm=1.0, n_params=1) -> float:
@@ -191,14 +200,14 @@ def rounds_epsilon_curve(noise_multiplier, rounds, delta, n_params=1) -> np.ndar
 
 
 __all__ = [
+    "DPHistory",
     "DPRound",
     "NoisePlan",
     "clip_update",
     "dp_fedavg_aggregate",
     "dp_fedavg_epsilon",
-    "flatten",
     "noise_multiplier_for",
     "noise_plan",
     "rounds_epsilon_curve",
-    "unflatten",
+    "run_dp_fedavg",
 ]
