@@ -146,5 +146,62 @@ def sweep_table(results):
     return pd.DataFrame(rows)
 
 
+# Okabe–Ito colours (safe for the common colour-vision deficiencies), one per ε; black = no DP.
+_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442"]
+
+
+def _colour(results, r):
+    finite = sorted({x.epsilon for x in results if math.isfinite(x.epsilon)})
+    return "black" if math.isinf(r.epsilon) else _COLOURS[finite.index(r.epsilon) % 7]
+
+
+def plot_rocs(results, axes=None):
+    """Log-log ROC curves of the loss attack, one panel per setting (federated / local)."""
+    import matplotlib.pyplot as plt
+
+    from ..attacks.membership import roc_curve
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained", sharey=True)
+    panels = {"federated (ε per hospital)": ("FedAvg", "DP-FedAvg"),
+              "one hospital (ε per patient)": ("local", "DP-SGD")}
+    for ax, (title, families) in zip(axes, panels.items()):
+        for r in results:
+            if r.family not in families:
+                continue
+            fpr, tpr = roc_curve(r.member_scores, r.nonmember_scores)
+            name = "no DP" if math.isinf(r.epsilon) else f"ε = {r.epsilon:g}"
+            ax.step(np.maximum(fpr, 1e-4), np.maximum(tpr, 1e-4), where="post",
+                    color=_colour(results, r), label=f"{name} (AUC {r.auc:.2f})")
+        grid = np.logspace(-4, 0, 100)
+        ax.plot(grid, grid, ls="--", color="grey", label="chance")
+        ax.axvline(0.01, color="grey", lw=0.8, ls=":")
+        ax.set(xscale="log", yscale="log", xlim=(1e-3, 1), ylim=(1e-3, 1.05), title=title,
+               xlabel="false-positive rate (non-members flagged)")
+        ax.legend(fontsize=8, loc="lower right")
+    axes[0].set_ylabel("true-positive rate (members found)")
+    return axes
+
+
+def plot_accuracy_vs_epsilon(results, ax=None):
+    """Test accuracy against ε for DP-FedAvg (per hospital) and DP-SGD (per patient)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    styles = {"DP-FedAvg": ("#0072B2", "o", "FedAvg"), "DP-SGD": ("#D55E00", "s", "local")}
+    for family, (colour, marker, baseline) in styles.items():
+        pts = sorted((r.epsilon, r.test_accuracy) for r in results if r.family == family)
+        unit = "hospital" if family == "DP-FedAvg" else "patient"
+        ax.plot(*zip(*pts), marker=marker, color=colour, label=f"{family} (ε per {unit})")
+        base = [r.test_accuracy for r in results if r.family == baseline]
+        if base:
+            ax.axhline(base[0], color=colour, ls="--", lw=1, label=f"{baseline}, no DP")
+    ax.set(xscale="log", xlabel="ε (δ = 1e-5)", ylabel="test accuracy", ylim=(0, 1),
+           title="Utility vs privacy budget (same rounds / epochs)")
+    ax.legend(fontsize=8)
+    return ax
+
+
 __all__ = ["AttackResult", "MembershipData", "fedavg_result", "local_result", "membership_data",
-           "membership_sweep", "sweep_table"]
+           "membership_sweep", "plot_accuracy_vs_epsilon", "plot_rocs", "sweep_table"]

@@ -9,6 +9,7 @@ MODULES = {
     "L01": "l01_randomized_response",
     "L02": "l02_central_dp",
     "L03": "l03_composition",
+    "L06": "l06_secure_aggregation",
     "L07": "l07_ckks",
     "L08": "l08_encrypted_scoring",
 }
