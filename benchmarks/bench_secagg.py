@@ -278,6 +278,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run, writes nothing")
     parser.add_argument("--flower", action="store_true", help="also run Flower end to end")
+    parser.add_argument("--flower-only", action="store_true",
+                        help="only the end-to-end Flower runs (writes secagg_flower.md/json)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     if args.quick:
@@ -287,6 +289,15 @@ def main(argv=None) -> int:
                "repeats": 3}
     info = machine_info("flwr", "cryptography")
     t0 = time.perf_counter()
+    if args.flower_only:
+        e2e = flower_end_to_end(4)
+        text = markdown([], e2e, info, {"repeats": 0})
+        print(text)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "secagg_flower.md").write_text(text)
+        (args.out / "secagg_flower.json").write_text(json.dumps(
+            {"machine": info, "flower_end_to_end": e2e}, indent=2) + "\n")
+        return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = bench(cfg["ns"], cfg["ms"], cfg["drops"], cfg["repeats"],

@@ -124,3 +124,30 @@ def test_dp_fedavg_learns_and_accounts():
     assert hist.accuracy[-1] > 0.7
     assert hist.epsilon[-1] == pytest.approx(dp_fedavg_epsilon(1.0, 5, 1e-5, n_params=650))
     assert np.all(np.diff(hist.epsilon) > 0)
+
+
+# ------------------------------------------------------------------ DP-SGD (Opacus), one client
+def test_dp_sgd_reaches_its_epsilon_and_returns_task_parameters():
+    from pets_helpers.fl.dp_sgd import train_dp_sgd
+    from pets_helpers.fl.task import accuracy, init_params
+
+    split = load_digits_split()
+    x, y = split.x_train[:400], split.y_train[:400]
+    res = train_dp_sgd(x, y, epsilon=2.0, delta=1e-5, n_classes=10, epochs=3, hidden=16)
+    assert 1.8 < res.epsilon <= 2.0 + 1e-9          # record-level ε, Opacus' RDP accountant
+    assert res.noise_multiplier > 0.5 and res.steps > 0
+    like = init_params(64, 10, 16)
+    assert [a.shape for a in res.params] == [a.shape for a in like]
+    assert accuracy(res.params, split.x_test, split.y_test) > 0.3   # far above 0.1 chance
+
+
+def test_dp_sgd_validates_privacy_parameters():
+    from pets_helpers.fl.dp_sgd import train_dp_sgd
+
+    x, y = np.zeros((50, 4)), np.arange(50) % 2
+    with pytest.raises(ValueError, match="1/n"):
+        train_dp_sgd(x, y, epsilon=1.0, delta=0.05, n_classes=2)
+    with pytest.raises(ValueError, match="epsilon"):
+        train_dp_sgd(x, y, epsilon=0.0, delta=1e-5, n_classes=2)
+    with pytest.raises(ValueError, match="δ > 0"):
+        train_dp_sgd(x, y, epsilon=1.0, delta=0.0, n_classes=2)

@@ -65,8 +65,8 @@ def train_dp_sgd(x, y, *, epsilon, delta, n_classes: int, epochs: int = 20,
     check_positive_int(batch_size, "batch_size")
     check_positive(lr, "lr")
     check_positive(max_grad_norm, "max_grad_norm")
-    x = np.asarray(x, dtype=np.float32)
-    y = np.asarray(y, dtype=np.int64)
+    x = np.array(x, dtype=np.float32)  # copies: torch wants writable arrays
+    y = np.array(y, dtype=np.int64)
     if delta >= 1.0 / len(y):
         raise ValueError(f"delta = {delta} is not below 1/n = {1 / len(y):.3g}: with δ ≥ 1/n a "
                          f"mechanism may publish a whole record. Pick δ ≪ 1/n.")
