@@ -252,7 +252,7 @@ def plot(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4), layout="constrained", sharey=True)
     colours = {10: "#E69F00", 50: "#0072B2", 100: "#009E73"}
     for ax, drop in zip(axes, (0.0, 0.1)):
         for n, colour in colours.items():
@@ -270,7 +270,8 @@ def plot(rows, path):
         ax.set(xscale="log", yscale="log", xlabel="model parameters",
                title=f"server cost per round, {drop:.0%} dropout")
     axes[0].set_ylabel("seconds (median)")
-    axes[1].legend(fontsize=7, ncol=1, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="outside right upper")
     fig.savefig(path, dpi=110)
 
 
@@ -278,6 +279,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run, writes nothing")
     parser.add_argument("--flower", action="store_true", help="also run Flower end to end")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw secagg.png from secagg.json without measuring")
     parser.add_argument("--flower-only", action="store_true",
                         help="only the end-to-end Flower runs (writes secagg_flower.md/json)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -289,6 +292,9 @@ def main(argv=None) -> int:
                "repeats": 3}
     info = machine_info("flwr", "cryptography")
     t0 = time.perf_counter()
+    if args.replot:
+        plot(json.loads((args.out / "secagg.json").read_text())["rows"], args.out / "secagg.png")
+        return 0
     if args.flower_only:
         e2e = flower_end_to_end(4)
         text = markdown([], e2e, info, {"repeats": 0})
