@@ -454,12 +454,21 @@ HINT_CHANCE = (
     "nonmember_scores, fpr) <= margin",
 )
 
+SECAGG = "pets_helpers.fl.secagg"
+MEMBERSHIP = "pets_helpers.attacks.membership"
+
 LESSON = Lesson("L06", "Secure aggregation, DP federated learning and membership inference",
                 "06_secure_aggregation", (
-    Exercise("L06.E1", "Shamir secret sharing", 3, check_shamir, HINT_SHAMIR),
-    Exercise("L06.E2", "Pairwise masks cancel", 2, check_mask_inputs, HINT_MASK),
-    Exercise("L06.E3", "Dropout recovery", 3, check_recover_sum, HINT_RECOVER),
+    Exercise("L06.E1", "Shamir secret sharing", 3, check_shamir, HINT_SHAMIR,
+             shortcuts=(f"{SECAGG}:shamir_share", f"{SECAGG}:shamir_reconstruct",
+                        f"{SECAGG}:lagrange_at_zero")),
+    Exercise("L06.E2", "Pairwise masks cancel", 2, check_mask_inputs, HINT_MASK,
+             shortcuts=(f"{SECAGG}:SecAggClient.masked_input",)),
+    Exercise("L06.E3", "Dropout recovery", 3, check_recover_sum, HINT_RECOVER,
+             shortcuts=(f"{SECAGG}:SecAggServer.unmask",)),
     Exercise("L06.E4", "The server's view is uniform", 2, check_chi2, HINT_CHI2),
-    Exercise("L06.E5", "The loss-threshold attack", 2, check_loss_attack, HINT_LOSS),
-    Exercise("L06.E6", "No better than chance at 1 % FPR?", 2, check_chance, HINT_CHANCE),
-))
+    Exercise("L06.E5", "The loss-threshold attack", 2, check_loss_attack, HINT_LOSS,
+             shortcuts=(f"{MEMBERSHIP}:loss_threshold_scores", f"{MEMBERSHIP}:cross_entropy")),
+    Exercise("L06.E6", "No better than chance at 1 % FPR?", 2, check_chance, HINT_CHANCE,
+             shortcuts=(f"{MEMBERSHIP}:chance_tpr_margin",)),
+), cell_timeout=300)
