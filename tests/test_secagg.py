@@ -211,3 +211,11 @@ def test_prg_mask_is_deterministic_and_validates_seed():
     assert prg_mask(seed, 10, 16).max() < 2**16
     with pytest.raises(ValueError, match="32 bytes"):
         prg_mask(b"short", 10)
+
+
+def test_flower_secaggplus_refuses_an_even_num_shares_before_starting():
+    from pets_helpers.fl.secagg_flower import run_flower
+
+    clients = [(np.zeros((4, 3)), np.array([0, 1, 0, 1]))] * 4
+    with pytest.raises(ValueError, match="must be odd"):
+        run_flower(clients, secagg=True, num_shares=4)
