@@ -109,7 +109,8 @@ def run_flower(clients, settings: TrainSettings | None = None, *, secagg: bool =
     run_simulation(server_app=_server_app(initial, settings, n, secagg, num_shares or 0,
                                           threshold or 0, record),
                    client_app=_client_app(clients, settings, secagg), num_supernodes=n,
-                   backend_config={"client_resources": {"num_cpus": 1}})
+                   backend_config={"client_resources": {"num_cpus": 1},
+                                   "init_args": {"include_dashboard": False}})
     seconds = [e - s for s, e in zip(record["start"], record["end"])]
     return record["params"], seconds
 
