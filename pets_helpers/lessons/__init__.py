@@ -11,6 +11,7 @@ MODULES = {
     "L03": "l03_composition",
     "L07": "l07_ckks",
     "L08": "l08_encrypted_scoring",
+    "L09": "l09_synthetic_tables",
 }
 
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..census import load_course_pums
-from ..datasets import PUMS_PUMAS
+from ..datasets import PUMS_PUMAS, load_course_pums
+from ..randomness import data_rng
 from .domain import Binned, Categorical
 
 #: Education levels grouped from PUMS SCHL codes (1–24): (label, lowest code, highest code).
@@ -112,7 +112,7 @@ def split_train_holdout(table: pd.DataFrame, train_size: int, seed: int):
             or not 1 <= train_size <= len(table) // 2:
         raise ValueError(f"train_size must be an integer in [1, {len(table) // 2}] (half the "
                          f"table at most, for an equally large holdout), got {train_size!r}.")
-    order = np.random.default_rng(seed).permutation(len(table))
+    order = data_rng(seed).permutation(len(table))
     train = table.iloc[order[:train_size]].reset_index(drop=True)
     holdout = table.iloc[order[train_size:2 * train_size]].reset_index(drop=True)
     return train, holdout

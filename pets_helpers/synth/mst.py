@@ -162,12 +162,15 @@ class DPTreeSynthesizer:
 
     # ------------------------------------------------------------------ sampling
     def sample(self, num_rows=None, rng=None) -> pd.DataFrame:
-        """Synthetic rows (post-processing: no privacy cost). Default: the noisy row count."""
+        """Synthetic rows (post-processing: no privacy cost). Default: the noisy row count.
+
+        ``rng`` as for :meth:`fit` (None = secure; an int seed for reproducible samples).
+        """
         if not self._fitted:
             raise RuntimeError("call fit(table) before sample().")
         n = int(round(self.n_estimate_)) if num_rows is None \
             else check_positive_int(num_rows, "num_rows")
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = resolve_rng(rng)
         root = self.columns_[0]
         codes = {root: _draw(self.one_way_[root] / self.one_way_[root].sum(), n, gen)}
         for parent, child in self.tree_:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..attacks.membership import chance_auc_margin, roc_auc, tpr_at_fpr
+from ..randomness import data_rng
 from ..validation import check_positive
 
 
@@ -155,7 +156,7 @@ def copy_synthesizer(train, noise: float = 0.01, seed: int = 0) -> pd.DataFrame:
     × their standard deviation (integers stay integers). Looks perfect; protects no one."""
     train = _check(train, "train")
     noise = check_positive(noise, "noise")
-    rng = np.random.default_rng(seed)
+    rng = data_rng(seed)
     out = train.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
     for c in out.columns:
         if out[c].dtype.kind in "iuf":
