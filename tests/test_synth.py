@@ -271,3 +271,15 @@ def test_gaussian_copula_fits_and_samples_the_census_table(split):
     rows = sample_rows(model, 300, seed=1)
     assert list(rows.columns) == list(train.columns) and len(rows) == 300
     assert rows.equals(sample_rows(model, 300, seed=1))     # seeded
+
+
+def test_ctgan_fits_with_a_progress_bar_and_refuses_bad_epochs(split, capsys):
+    from pets_helpers.synth.sdv_models import fit_ctgan, sample_rows
+
+    train, _ = split
+    model = fit_ctgan(train.iloc[:200], epochs=1, seed=0, batch_size=100)
+    assert "1/1" in capsys.readouterr().err                  # tqdm's bar, one epoch
+    rows = sample_rows(model, 50, seed=2)
+    assert list(rows.columns) == list(train.columns) and len(rows) == 50
+    with pytest.raises(ValueError, match="epochs"):
+        fit_ctgan(train.iloc[:200], epochs=0)

@@ -26,7 +26,7 @@ import pandas as pd
 from ..dp import discrete_laplace_variance
 from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_array, as_float
-from ..grading.tolerance import z_score
+from ..grading.tolerance import FALSE_FAIL, z_score
 from ..synth import (
     DPTreeSynthesizer,
     GowerEncoder,
@@ -98,7 +98,9 @@ def check_noisy_marginal(ns):
         noise = np.concatenate(noise)
         t = 1.0 / eps
         low, high = discrete_laplace_variance(t), 2.0 * t * t
-        slack = z_score() * math.sqrt(5.0 / noise.size)   # Laplace: Var(s²) ≈ 5σ⁴/N
+        # two cases × (variance, mean) tests: each at FALSE_FAIL/4; Laplace: Var(s²) ≈ 5σ⁴/N
+        z = z_score(FALSE_FAIL / 4)
+        slack = z * math.sqrt(5.0 / noise.size)
         var, mean = float(noise.var()), float(noise.mean())
         case = f"({' × '.join(columns)}, ε = {eps}: noise variance {var:.3g}, expected " \
                f"{low:.3g}–{high:.3g})"
@@ -111,7 +113,7 @@ def check_noisy_marginal(ns):
                           f"the raw noisy counts; clipping at 0 is post-processing for later. "
                           f"{case}")
         if low * (1 - slack) <= var <= high * (1 + slack):
-            if abs(mean) > z_score() * math.sqrt(var / noise.size):
+            if abs(mean) > z * math.sqrt(var / noise.size):
                 raise Mistake(f"Your noise is biased (mean {mean:.3g} per cell): it must be "
                               f"centred on 0. {case}")
             continue
