@@ -37,9 +37,34 @@ from ..synth import (
     mutual_information,
     nearest_distances,
 )
-from ..synth.census_table import CENSUS_DOMAIN, census_people, split_train_holdout
+from ..synth.census_table import (
+    CENSUS_DOMAIN,
+    RARE_GROUP,
+    categorical_domain,
+    census_people,
+    split_train_holdout,
+)
 
 SEED = 20260909
+
+
+def explore_dp_synthesizer(train: pd.DataFrame) -> None:
+    """An ε slider and a column choice: the DP tree synthesizer refitted live (fresh noise)."""
+    from ..synth.plots import category_counts, plot_column
+    from ..synth.sdv_models import quality_report
+    from ..widgets import Choice, Slider, explore
+
+    def draw(epsilon, column):
+        rows = DPTreeSynthesizer(epsilon, CENSUS_DOMAIN).fit(train).sample(len(train))
+        score = quality_report(train, rows).get_score()
+        label = f"DP tree, ε = {epsilon:.2g}"
+        rare = category_counts({"real": train, label: rows}, *RARE_GROUP)
+        ax = plot_column({"real (train)": train, label: rows}, column)
+        ax.set_title(f"{column} — ε = {epsilon:.2g} per person: quality {score:.3f}; "
+                     f"{RARE_GROUP[1]}: {rare['real']} real, {rare[label]} synthetic rows")
+
+    explore(draw, epsilon=Slider("ε (one person)", 0.03, 30.0, 1.0, log=True),
+            column=Choice("column", list(CENSUS_DOMAIN), "relationship"))
 
 
 def _rng(offset: int = 0):
@@ -48,12 +73,6 @@ def _rng(offset: int = 0):
 
 def _people():
     return census_people()
-
-
-def categorical_domain() -> dict:
-    """The public categories of the census table's categorical columns, as plain lists."""
-    return {c: list(spec.categories) for c, spec in CENSUS_DOMAIN.items()
-            if hasattr(spec, "categories")}
 
 
 # --- L09.E1: a noisy marginal ----------------------------------------------------------------

@@ -69,6 +69,11 @@ CENSUS_DOMAIN = {
     "income": Binned(INCOME_EDGES, integer=True),
 }
 CATEGORICAL_COLUMNS = ("area", "sex", "education", "relationship")
+
+
+def categorical_domain() -> dict:
+    """The public categories of the categorical columns, as plain lists {column: [...]}."""
+    return {c: list(CENSUS_DOMAIN[c].categories) for c in CATEGORICAL_COLUMNS}
 NUMERIC_COLUMNS = ("age", "income")
 
 
