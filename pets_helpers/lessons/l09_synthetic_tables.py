@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..dp import discrete_laplace_variance
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array, as_float
+from ..grading.answers import as_array, as_float, case_rng
 from ..grading.tolerance import FALSE_FAIL, z_score
 from ..synth import (
     DPTreeSynthesizer,
@@ -39,7 +39,6 @@ from ..synth import (
 )
 from ..synth.census_table import (
     CENSUS_DOMAIN,
-    RARE_GROUP,
     categorical_domain,
     census_people,
     split_train_holdout,
@@ -48,27 +47,8 @@ from ..synth.census_table import (
 SEED = 20260909
 
 
-def explore_dp_synthesizer(train: pd.DataFrame) -> None:
-    """An ε slider and a column choice: the DP tree synthesizer refitted live (fresh noise)."""
-    from ..synth.plots import category_counts, plot_column
-    from ..synth.sdv_models import quality_report
-    from ..widgets import Choice, Slider, explore
-
-    def draw(epsilon, column):
-        rows = DPTreeSynthesizer(epsilon, CENSUS_DOMAIN).fit(train).sample(len(train))
-        score = quality_report(train, rows).get_score()
-        label = f"DP tree, ε = {epsilon:.2g}"
-        rare = category_counts({"real": train, label: rows}, *RARE_GROUP)
-        ax = plot_column({"real (train)": train, label: rows}, column)
-        ax.set_title(f"{column} — ε = {epsilon:.2g} per person: quality {score:.3f}; "
-                     f"{RARE_GROUP[1]}: {rare['real']} real, {rare[label]} synthetic rows")
-
-    explore(draw, epsilon=Slider("ε (one person)", 0.03, 30.0, 1.0, log=True),
-            column=Choice("column", list(CENSUS_DOMAIN), "relationship"))
-
-
 def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
+    return case_rng(SEED, offset)
 
 
 def _people():
@@ -432,12 +412,16 @@ HINT_RELEASE = (
 
 LESSON = Lesson("L09", "Synthetic tables", "09_synthetic_tables", (
     Exercise("L09.E1", "A noisy marginal with the right sensitivity", 3, check_noisy_marginal,
-             HINT_MARGINAL),
+             HINT_MARGINAL, shortcuts=("pets_helpers.synth.marginals:noisy_marginal",)),
     Exercise("L09.E2", "Distance to closest record against a real baseline", 2,
-             check_dcr_baseline, HINT_DCR),
+             check_dcr_baseline, HINT_DCR,
+             shortcuts=("pets_helpers.synth.privacy:dcr_comparison",
+                        "pets_helpers.synth.privacy:closer_to_train_share")),
     Exercise("L09.E3", "Mutual information from noisy counts", 2,
-             check_noisy_mutual_information, HINT_MI),
-    Exercise("L09.E4", "Choosing the tree's edges", 2, check_spanning_tree, HINT_TREE),
+             check_noisy_mutual_information, HINT_MI,
+             shortcuts=("pets_helpers.synth.marginals:mutual_information",)),
+    Exercise("L09.E4", "Choosing the tree's edges", 2, check_spanning_tree, HINT_TREE,
+             shortcuts=("pets_helpers.synth.marginals:maximum_spanning_tree",)),
     Exercise("L09.E5", "Which table should the office publish?", 2, check_choose_release,
              HINT_RELEASE),
-))
+), cell_timeout=300)   # CTGAN's cell on a loaded machine
