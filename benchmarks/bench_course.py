@@ -14,7 +14,7 @@ upper bound). Kernels run headless (explorers draw one plot)
 in a temporary folder, exactly as ``make site`` and nbval run them. The load average is
 recorded before and after each lesson.
 
-Goals on 2 cores: whole course ≤ 10 min, no lesson over 120 s, none over 1.5 GB.
+Goals on 2 cores: whole course ≤ 10 min, no lesson over 120 s, none over 1.5 GiB.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def markdown(rows: list[dict], summary: dict, info: dict) -> str:
     lines = [f"Course runtime — {info['date']}, {info['cpu']} ({info['nproc']} cores), "
              f"load average {summary['load_min']}–{summary['load_max']} during the run.",
              "",
-             "| lesson | wall (s) | kernel CPU (s) | peak memory PSS (MB) | peak RSS sum (MB) "
+             "| lesson | wall (s) | kernel CPU (s) | peak memory PSS (MiB) | peak RSS sum (MiB) "
              "| load (1 min) | status |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -121,7 +121,7 @@ def markdown(rows: list[dict], summary: dict, info: dict) -> str:
     lines.append(f"| **whole course** | **{summary['wall_s']:.1f}** | **{summary['cpu_s']:.1f}** "
                  f"| **{summary['peak_pss_mb']:,}** (max) | {summary['peak_rss_mb']:,} (max) | | |")
     lines += ["", f"Goals (2 cores): course ≤ 600 s — {summary['goal_course']}; no lesson over "
-              f"120 s — {summary['goal_lesson_time']}; none over 1.5 GB — "
+              f"120 s — {summary['goal_lesson_time']}; none over 1.5 GiB — "
               f"{summary['goal_lesson_memory']}.",
               f"Lessons not in the repository at this run: {', '.join(summary['missing']) or 'none'}."]
     return "\n".join(lines) + "\n"
