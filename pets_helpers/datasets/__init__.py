@@ -11,6 +11,9 @@ Tables
   package data, read with :func:`load_course_pums`.
 - :mod:`~pets_helpers.datasets.credit` (Lesson 08; reused by 09 and 10): consumer-loan
   applicants with a default flag — :func:`credit_applicants`.
+- :mod:`~pets_helpers.datasets.transactions` (Lesson 10): card transactions of a consortium of
+  five banks with rare fraud — :func:`consortium_transactions`, :func:`bank_silos`,
+  :func:`fraud_features`.
 
 Where new tables go
 -------------------
@@ -37,6 +40,9 @@ from .pums import (MAX_PUMS_HOUSEHOLDS, MIN_PUMS_HOUSEHOLDS, PUMS_ADJINC, PUMS_A
                    PUMS_TYPICAL_WEIGHT, PUMS_YOUNG_SCHL, PUMS_ZERO_INCOME_SHARE, PumaProfile,
                    PumsSample, course_sample_files, generate_pums_sample, load_course_pums,
                    write_pums_sample)
+from .transactions import (BANKS, CAMOUFLAGED_FRAUD_SHARE, FRAUD_CARD_PRESENT, FRAUD_FEATURES,
+                           MERCHANT_CATEGORIES, TRANSACTION_COLUMNS, bank_silos,
+                           consortium_transactions, fraud_features)
 
 
 __all__ = [
@@ -53,4 +59,7 @@ __all__ = [
     "PUMS_SAMPLE_SEED", "PUMS_SIZE_BY_AGE", "PUMS_STATE", "PUMS_TYPICAL_WEIGHT",
     "PUMS_YOUNG_SCHL", "PUMS_ZERO_INCOME_SHARE", "PumaProfile", "PumsSample",
     "course_sample_files", "generate_pums_sample", "load_course_pums", "write_pums_sample",
+    "BANKS", "CAMOUFLAGED_FRAUD_SHARE", "FRAUD_CARD_PRESENT", "FRAUD_FEATURES",
+    "MERCHANT_CATEGORIES", "TRANSACTION_COLUMNS", "bank_silos", "consortium_transactions",
+    "fraud_features",
 ]
