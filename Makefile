@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test install release clean
+.PHONY: lab test install release clean test-scale
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
@@ -35,3 +35,8 @@ release: install
 
 clean:
 	rm -rf $(VENV)
+
+# Optional: Lesson 02's census pipeline on Apache Spark in local mode (needs Java 17 and PySpark:
+# pip install -e '.[scale]'); skipped with the reason where either is missing.
+test-scale: install
+	PETS_TEST_SCALE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider tests/test_scaling.py tests/test_scaling_spark.py
