@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import inspect
 
-from ..lessons import find_exercise
+from .discovery import find_exercise
 from .exercise import CheckResult
 from .namespace import LocalNamespace, run_check
 

@@ -530,7 +530,7 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "math.expm1 (or math.exp(ε) − 1).",
         "return (math.sqrt(2 * k * math.log(1 / delta_prime)) * epsilon + k * epsilon * "
         "math.expm1(epsilon), k * delta + delta_prime)",
-    )),
+    ), shortcuts=("pets_helpers.accounting:advanced_composition",)),
     Exercise("L03.E2", "Gaussian releases through zCDP", 2, check_gaussian_total_epsilon, (
         "Work in zCDP: find ρ for one release, compose k releases, and convert to (ε, δ) once, "
         "at the end.",
@@ -538,7 +538,7 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "(ρ + 2√(ρ ln(1/δ)), δ)-DP.",
         "rho = k * sensitivity**2 / (2 * sigma**2); return rho + 2 * math.sqrt(rho * "
         "math.log(1 / delta))",
-    )),
+    ), shortcuts=("pets_helpers.accounting:rho_to_epsilon_simple",)),
     Exercise("L03.E3", "Spend, then release", 2, check_release_counts, (
         "The order matters: ask the accountant first; only if it agrees may the count go out. "
         "When it refuses it raises BudgetExceeded.",
@@ -555,7 +555,7 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "Least squares: x̂ = argmin ‖Qx − a‖² is np.linalg.lstsq(queries, answers, rcond=None)[0]. "
         "It is real-valued; each secret is a bit.",
         "x = np.linalg.lstsq(queries, answers, rcond=None)[0]; return (x > 0.5).astype(int)",
-    )),
+    ), shortcuts=("pets_helpers.attacks.reconstruction:reconstruct",)),
     Exercise("L03.E5", "Where the attack collapses", 1, check_collapse_noise, (
         "The library measures the attack for you: accuracy_vs_noise returns one row per noise "
         "level.",
@@ -572,5 +572,5 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "mins = {q['name']: q['sensitivity'] * math.log(1 / (1 - q['confidence'])) / q['error'] "
         "for q in queries}; return 'impossible' if sum(mins.values()) > total_epsilon else mins "
         "(or scale them all up by total/sum to use the whole budget).",
-    )),
+    ), shortcuts=("pets_helpers.accounting:allocate_budget",)),
 ))
