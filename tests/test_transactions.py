@@ -130,3 +130,14 @@ def test_helpers_refuse_other_tables():
     t.loc[0, "merchant_category"] = "casino"
     with pytest.raises(ValueError, match="casino"):
         fraud_features(t)
+
+
+def test_public_scaling_is_close_to_the_data_but_not_taken_from_it():
+    from pets_helpers.datasets import FEATURE_CENTRE, FEATURE_SCALE, scaled_fraud_features
+    t = consortium_transactions(200_000, seed=99)
+    x, _ = fraud_features(t)
+    assert len(FEATURE_CENTRE) == len(FEATURE_SCALE) == len(FRAUD_FEATURES)
+    assert np.allclose(x.mean(axis=0), FEATURE_CENTRE, atol=0.1)
+    assert np.allclose(x.std(axis=0), FEATURE_SCALE, rtol=0.1)
+    z, _ = scaled_fraud_features(t.head(10))
+    assert np.allclose(z, (x[:10] - np.array(FEATURE_CENTRE)) / np.array(FEATURE_SCALE))
