@@ -144,3 +144,26 @@ def test_demos_draw_and_summarize(split):
     s = np.random.default_rng(1).random(len(split.y_test))
     ax = plot_stage_recall(recall_table({"a": s, "b": -s}, split.y_test))
     assert len(ax.patches) == 2
+
+
+def test_ledger_lines_from_the_course_accountants():
+    from pets_helpers.accounting import PrivacyAccountant, ZCDPAccountant, rho_to_epsilon
+    from pets_helpers.capstone import stage_from_accountant
+    acc = PrivacyAccountant(2.0, 1e-6)
+    acc.spend(0.5, label="a")
+    acc.spend(0.7, 1e-7, label="b")
+    line = stage_from_accountant("synth", acc, "customer")
+    assert line == StageCost("synth", 1.2, 1e-7, "customer")
+    z = ZCDPAccountant(5.0)
+    z.spend_gaussian(1.0, 2.0)
+    z.spend_gaussian(1.0, 2.0)
+    line = stage_from_accountant("fl", z, "bank", delta=1e-5)
+    assert line.epsilon == pytest.approx(rho_to_epsilon(2 * 1 / 8, 1e-5))
+    with pytest.raises(ValueError):
+        stage_from_accountant("fl", z, "bank")          # zCDP needs a δ
+    with pytest.raises(ValueError):
+        stage_from_accountant("synth", acc, "customer", delta=1e-5)
+    with pytest.raises(TypeError):
+        stage_from_accountant("x", {"epsilon": 1}, "bank")
+    with pytest.raises(ValueError):
+        stage_from_accountant("synth", acc, "household")

@@ -11,7 +11,8 @@ Glue only — every mechanism comes from the library (:mod:`pets_helpers.fl`,
 """
 
 from .decisions import PETS, SCENARIOS, STAGES, THREATS, vocabulary_table
-from .ledger import UNITS, StageCost, check_stage, statement_text, total_privacy_statement
+from .ledger import (UNITS, StageCost, check_stage, stage_from_accountant, statement_text,
+                     total_privacy_statement)
 from .metrics import alerts_at_rate, recall_at_alert_rate
 from .model import fraud_logits, to_scoring_model
 from .pipeline import (CAPSTONE_SETTINGS, ConsortiumSplit, cleartext_scores, consortium_split,
@@ -20,7 +21,7 @@ from .pipeline import (CAPSTONE_SETTINGS, ConsortiumSplit, cleartext_scores, con
 
 __all__ = [
     "PETS", "SCENARIOS", "STAGES", "THREATS", "vocabulary_table",
-    "UNITS", "StageCost", "check_stage", "statement_text", "total_privacy_statement",
+    "UNITS", "StageCost", "check_stage", "stage_from_accountant", "statement_text", "total_privacy_statement",
     "alerts_at_rate", "recall_at_alert_rate", "fraud_logits", "to_scoring_model",
     "CAPSTONE_SETTINGS", "ConsortiumSplit", "cleartext_scores", "consortium_split",
     "encrypted_scores", "recall_table", "train_each_bank_alone", "train_federated", "train_pooled",

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from ..validation import check_delta, check_real
+from ..accounting import PrivacyAccountant, ZCDPAccountant
+from ..validation import check_delta, check_positive_delta, check_real
 
 #: Privacy units from finest to coarsest.
 UNITS = ("transaction", "customer", "bank")
@@ -49,6 +50,27 @@ def check_stage(entry) -> StageCost:
         raise ValueError(f"stage {entry.stage!r} spends ε = {eps:g} but its unit {entry.unit!r} is not "
                          f"one of {UNITS}.")
     return StageCost(str(entry.stage), eps, delta, entry.unit if releases else None)
+
+
+def stage_from_accountant(stage: str, accountant, unit: str, delta=None) -> StageCost:
+    """The ledger line of a stage whose mechanisms were recorded by a course accountant.
+
+    A :class:`~pets_helpers.accounting.PrivacyAccountant` gives its spent (ε, δ); a
+    :class:`~pets_helpers.accounting.ZCDPAccountant` gives its spent ρ as (ε, δ) at the ``delta``
+    you choose (Canonne–Kamath–Steinke conversion) — ``delta`` is required for it and refused
+    for the other (whose δ is what it spent).
+    """
+    if isinstance(accountant, PrivacyAccountant):
+        if delta is not None:
+            raise ValueError("a PrivacyAccountant's δ is what it spent: do not pass delta.")
+        eps, d = accountant.spent
+    elif isinstance(accountant, ZCDPAccountant):
+        d = check_positive_delta(delta, "a zCDP guarantee is stated as (ε, δ) at a δ > 0")
+        eps = accountant.epsilon(d)
+    else:
+        raise TypeError(f"accountant must be a PrivacyAccountant or a ZCDPAccountant, got "
+                        f"{type(accountant).__name__}.")
+    return check_stage(StageCost(stage, eps, d, unit))
 
 
 def total_privacy_statement(ledger) -> dict:

@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from ..capstone.decisions import PETS, SCENARIOS, STAGES, THREATS
-from ..capstone.ledger import UNITS, total_privacy_statement
+from ..accounting import PrivacyAccountant, ZCDPAccountant
+from ..capstone.ledger import UNITS, stage_from_accountant, total_privacy_statement
 from ..capstone.metrics import alerts_at_rate, recall_at_alert_rate
 from ..grading import Exercise, Lesson, Mistake
 from ..grading.answers import as_float, case_rng
@@ -257,12 +258,22 @@ HINT_CHOICES = (
 
 
 # --- L10.E4: the total privacy statement -----------------------------------------------------
+def _pipeline_ledger() -> list:
+    """The pipeline's ledger as its accountants write it: the synthetic table's marginals on a
+    PrivacyAccountant (per customer), ten DP-FedAvg rounds on a ZCDPAccountant (per bank)."""
+    synth = PrivacyAccountant(1.0)
+    for share in (0.2, 0.3, 0.5):  # selection and measurement of marginals
+        synth.spend(share, label="marginal")
+    rounds = ZCDPAccountant(10.0)
+    for _ in range(10):
+        rounds.spend_gaussian(1.0, 4.0)  # clip norm 1, noise multiplier 4
+    return [stage_from_accountant("DP synthetic table", synth, "customer").as_dict(),
+            stage_from_accountant("DP-FedAvg (10 rounds)", rounds, "bank", delta=1e-6).as_dict(),
+            {"stage": "encrypted scoring", "epsilon": 0.0, "delta": 0.0, "unit": None}]
+
+
 LEDGER_CASES = [
-    [  # the pipeline's shape
-        {"stage": "DP synthetic table", "epsilon": 1.0, "delta": 0.0, "unit": "customer"},
-        {"stage": "DP-FedAvg (10 rounds)", "epsilon": 4.2, "delta": 1e-6, "unit": "bank"},
-        {"stage": "encrypted scoring", "epsilon": 0.0, "delta": 0.0, "unit": None},
-    ],
+    _pipeline_ledger(),
     [
         {"stage": "fraud-rate dashboard", "epsilon": 0.5, "delta": 0.0, "unit": "transaction"},
         {"stage": "DP synthetic table", "epsilon": 2.0, "delta": 1e-7, "unit": "customer"},
