@@ -40,11 +40,14 @@ PETS = {
 SCENARIOS = {
     "keyboard_slang": (
         "A phone-keyboard vendor wants the frequency of new slang words typed by 10⁶ users.",
-        "Users do not trust the vendor with any raw report; only word frequencies are needed."),
+        "Users do not trust the vendor with any raw report; only word frequencies are needed; "
+        "each phone sends one report whenever it happens to be online (phones are never online "
+        "together)."),
     "census_release": (
         "A statistics office publishes the mean income of each district from census microdata.",
         "The office holds the microdata by law (trusted curator); the statistics are fixed in "
-        "advance; no reader may learn one household's income."),
+        "advance and must be as accurate as the privacy budget allows; no reader may learn one "
+        "household's income."),
     "cloud_scoring": (
         "A bank uses a cloud provider's model to score its customers' loan applications.",
         "The provider must never see an applicant's data or score; the bank needs every "

@@ -65,6 +65,9 @@ def stage_from_accountant(stage: str, accountant, unit: str, delta=None) -> Stag
             raise ValueError("a PrivacyAccountant's δ is what it spent: do not pass delta.")
         eps, d = accountant.spent
     elif isinstance(accountant, ZCDPAccountant):
+        if delta is None:
+            raise ValueError("a ZCDPAccountant's ρ becomes (ε, δ) at a δ you choose: pass "
+                             "delta=… (e.g. 1e-6, well below 1/number of units).")
         d = check_positive_delta(delta, "a zCDP guarantee is stated as (ε, δ) at a δ > 0")
         eps = accountant.epsilon(d)
     else:

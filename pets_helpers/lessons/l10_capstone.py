@@ -189,6 +189,10 @@ CHOICE_MISTAKES = {
     ("keyboard_slang", "federated_learning"):
         "nobody needs a model here, only frequencies — and FedAvg would still show the server "
         "each device's update. Randomize each report on the phone: local DP.",
+    ("keyboard_slang", "secure_aggregation"):
+        "secure aggregation needs many devices online in the same round (and dropout recovery "
+        "among them); these phones report one at a time. Each phone must randomize its own "
+        "report before sending it: local DP.",
     ("census_release", "local_dp"):
         "local DP would work but wastes accuracy: with a trusted curator, central DP's error "
         "is about √n times smaller for the same ε. Use the trust you have.",
