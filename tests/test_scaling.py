@@ -126,3 +126,15 @@ def test_theory_helper_validates():
     with pytest.raises(ValueError):
         pipeline_dp_mean_sd(10, 5.0, 0.0, 1.0, 1.0)  # clipped mean outside the bounds
     assert pipeline_dp_mean_sd(100, 0.5, 0.0, 1.0, 2.0) == pytest.approx(math.sqrt(2 * 0.5**2) / 100)
+
+
+def test_the_census_benchmark_runs():
+    """benchmarks/bench_census_pipeline.py --quick: a smoke run that writes nothing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_census_pipeline.py"
+    out = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| PipelineDP LocalBackend |" in out.stdout and "| ours: dp_grouped_mean |" in out.stdout

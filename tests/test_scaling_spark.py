@@ -35,7 +35,8 @@ def spark_context():
     # Spark's Python workers must run this interpreter (with pipeline-dp), not the system's.
     os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     conf = (pyspark.SparkConf().setMaster("local[2]").setAppName("pets-lab-census")
-            .set("spark.ui.enabled", "false").set("spark.driver.memory", "512m")
+            .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+            .set("spark.driver.memory", "512m")
             .set("spark.driver.bindAddress", "127.0.0.1").set("spark.driver.host", "127.0.0.1"))
     sc = pyspark.SparkContext.getOrCreate(conf)
     sc.setLogLevel("ERROR")
