@@ -167,3 +167,25 @@ def test_ledger_lines_from_the_course_accountants():
         stage_from_accountant("x", {"epsilon": 1}, "bank")
     with pytest.raises(ValueError):
         stage_from_accountant("synth", acc, "household")
+
+
+def test_secure_aggregation_round_gives_the_plain_sum_and_hides_updates(split):
+    from pets_helpers.capstone import secure_round_sum
+    out = secure_round_sum(split, clip_norm=0.5, rng=3)
+    assert np.max(np.abs(out["secure_sum"] - out["plain_sum"])) <= out["max_error"]
+    assert len(out["server_view"]) == 5
+    assert all(np.linalg.norm(u) <= 0.5 + 1e-12 for u in out["clipped_updates"])
+    # what the server saw of one bank is a masked ring vector, not its encoded update
+    view = np.asarray(out["server_view"][1], dtype=np.uint64)
+    assert view.std() > 1e17
+
+
+def test_dp_federated_training_is_accounted_per_bank(split):
+    from pets_helpers.capstone import train_dp_federated
+    from pets_helpers.fl.dp_fedavg import dp_fedavg_epsilon
+    h = train_dp_federated(split, clip_norm=0.5, noise_multiplier=1.0, delta=1e-6, rng=0)
+    assert len(h.epsilon) == CAPSTONE_SETTINGS.rounds
+    assert h.epsilon[-1] > h.epsilon[0] > 0
+    n_params = len(FRAUD_FEATURES) * 2 + 2
+    assert h.epsilon[-1] == pytest.approx(dp_fedavg_epsilon(1.0, CAPSTONE_SETTINGS.rounds, 1e-6,
+                                                            clip_norm=0.5, n_params=n_params), rel=1e-6)

@@ -4,6 +4,9 @@
   (:mod:`pets_helpers.datasets.transactions`);
 - :func:`train_pooled` (the forbidden reference: all banks' rows in one place),
   :func:`train_each_bank_alone` and :func:`train_federated` (:mod:`pets_helpers.fl`);
+- :func:`train_dp_federated` (DP-FedAvg, :mod:`pets_helpers.fl.dp_fedavg`, accounted per bank)
+  and :func:`secure_round_sum` (one round's clipped updates summed by the Bonawitz et al.
+  protocol, :mod:`pets_helpers.fl.secagg`);
 - :func:`encrypted_scores`: new transactions scored by the real gRPC scoring service under CKKS
   (:mod:`pets_helpers.he.service`), decrypted by the bank that holds the key;
 - :func:`recall_table`: recall at a fixed alert rate for every stage's scores.
@@ -75,6 +78,43 @@ def train_federated(split: ConsortiumSplit, settings: TrainSettings = CAPSTONE_S
     """FedAvg across the banks (:func:`pets_helpers.fl.fedavg.run_fedavg`); returns the params."""
     return run_fedavg(split.silos, split.x_test, split.y_test, settings, n_classes=2,
                       progress=progress).params
+
+
+def train_dp_federated(split: ConsortiumSplit, clip_norm: float, noise_multiplier: float,
+                       delta: float = 1e-6, settings: TrainSettings = CAPSTONE_SETTINGS, rng=None):
+    """DP-FedAvg across the banks (:func:`pets_helpers.fl.dp_fedavg.run_dp_fedavg`): each
+    round's updates clipped to ``clip_norm``, Gaussian noise z·C on their sum. Privacy unit: one
+    bank (so every customer of it), ε after each round in ``history.epsilon`` at ``delta``."""
+    from ..fl.dp_fedavg import run_dp_fedavg
+
+    return run_dp_fedavg(split.silos, split.x_test, split.y_test, settings, clip_norm=clip_norm,
+                         noise_multiplier=noise_multiplier, delta=delta, n_classes=2, rng=rng)
+
+
+def secure_round_sum(split: ConsortiumSplit, clip_norm: float,
+                     settings: TrainSettings = CAPSTONE_SETTINGS, rng=None) -> dict:
+    """Round 1 of federated training with the server summing through secure aggregation.
+
+    Every bank trains from the common start, clips its update to ``clip_norm``, encodes it in
+    fixed point and takes part in :func:`pets_helpers.fl.secagg.secure_sum` (threshold 3 of 5).
+    Returns the decoded secure sum, the plain sum the server never sees, the codec's error
+    bound, and the server's view (one masked vector per bank).
+    """
+    from ..fl.dp_fedavg import clip_update
+    from ..fl.secagg import FixedPoint, secure_sum
+    from ..fl.task import client_rng, flatten, init_params, local_sgd
+
+    start = init_params(split.silos[0][0].shape[1], 2, settings.hidden, settings.seed)
+    clipped = []
+    for cid, (x, y) in enumerate(split.silos):
+        local = local_sgd(start, x, y, epochs=settings.local_epochs, lr=settings.lr,
+                          batch_size=settings.batch_size, rng=client_rng(settings.seed, 1, cid))
+        clipped.append(clip_update(flatten(local) - flatten(start), clip_norm)[0])
+    codec = FixedPoint(bound=clip_norm, n_summands=len(clipped))
+    result = secure_sum([codec.encode(c) for c in clipped], threshold=len(clipped) // 2 + 1, rng=rng)
+    return {"secure_sum": codec.decode_sum(result.total), "plain_sum": np.sum(clipped, axis=0),
+            "max_error": codec.max_sum_error, "server_view": result.server_view,
+            "clipped_updates": clipped}
 
 
 def encrypted_scores(model, frame: pd.DataFrame, batch: int = 4_000) -> np.ndarray:
