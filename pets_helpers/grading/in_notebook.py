@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import inspect
 import re
@@ -71,8 +72,7 @@ def check(exercise_id: str) -> CheckResult:
     without changing your score. Your grade comes from ``pets-grade`` on the saved notebook.
     """
     result = run_check(find_exercise(exercise_id), LocalNamespace(_user_namespace()))
-    return Feedback(result.id, result.title, result.passed, result.points, result.max_points,
-                    result.message)
+    return Feedback(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 
 class Hint:
