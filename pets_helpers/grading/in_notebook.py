@@ -8,8 +8,8 @@ import inspect
 import re
 from pathlib import Path
 
-from ..lessons import find_exercise
 from ..workspace import record_hint
+from .discovery import find_exercise
 from .exercise import CheckResult
 from .namespace import LocalNamespace, run_check
 

@@ -357,7 +357,7 @@ LESSON = Lesson("L00", "Welcome", "00_welcome", (
             "included.",
             "Take the mean of ~table.duplicated(subset=list(columns), keep=False) and return it "
             "as a float.",
-        )),
+        ), shortcuts=("pets_helpers.linkage:uniqueness",)),
     Exercise(
         "L00.E3", "The linkage attack", 3, check_link, (
             "Only a roster person whose (area, birth_date, sex) nobody else on the roster shares "
@@ -367,7 +367,7 @@ LESSON = Lesson("L00", "Welcome", "00_welcome", (
             "all three columns.",
             "unique = roster[~roster.duplicated(subset=QIS, keep=False)]; return "
             "released.merge(unique, on=QIS)[['record_id', 'name']].",
-        )),
+        ), shortcuts=("pets_helpers.linkage:link_unique",)),
     Exercise(
         "L00.E4", "Generalize birth dates", 1, check_generalize, (
             "Keep what an analyst needs but drop the precision that singles people out: the year "
@@ -376,5 +376,5 @@ LESSON = Lesson("L00", "Welcome", "00_welcome", (
             "the birth_date column.",
             "return table.assign(birth_year=table['birth_date'].dt.year)"
             ".drop(columns='birth_date')",
-        )),
+        ), shortcuts=("pets_helpers.linkage:generalize_birth_date",)),
 ))

@@ -290,10 +290,16 @@ HINT_BEST = (
 
 LESSON = Lesson("L01", "Randomized response and local differential privacy",
                 "01_randomized_response", (
-    Exercise("L01.E1", "Warner's randomized response", 2, check_randomized_response, HINT_RR),
-    Exercise("L01.E2", "The unbiased estimator", 2, check_rr_estimate, HINT_EST),
-    Exercise("L01.E3", "Its variance", 2, check_rr_variance, HINT_VAR),
-    Exercise("L01.E4", "Optimized unary encoding: the client", 3, check_oue_perturb, HINT_OUE_P),
-    Exercise("L01.E5", "Optimized unary encoding: the server", 2, check_oue_estimate, HINT_OUE_E),
-    Exercise("L01.E6", "Choosing an oracle", 2, check_best_oracle, HINT_BEST),
+    Exercise("L01.E1", "Warner's randomized response", 2, check_randomized_response, HINT_RR,
+             shortcuts=("pets_helpers.ldp:randomized_response",)),
+    Exercise("L01.E2", "The unbiased estimator", 2, check_rr_estimate, HINT_EST,
+             shortcuts=("pets_helpers.ldp:rr_estimate",)),
+    Exercise("L01.E3", "The estimator's variance", 2, check_rr_variance, HINT_VAR,
+             shortcuts=("pets_helpers.ldp:rr_variance",)),
+    Exercise("L01.E4", "Optimized unary encoding: the client", 3, check_oue_perturb, HINT_OUE_P,
+             shortcuts=("pets_helpers.ldp:OptimizedUnaryEncoding.perturb",)),
+    Exercise("L01.E5", "Optimized unary encoding: the server", 2, check_oue_estimate, HINT_OUE_E,
+             shortcuts=("pets_helpers.ldp.base:FrequencyOracle.estimate",)),
+    Exercise("L01.E6", "Choosing an oracle", 2, check_best_oracle, HINT_BEST,
+             shortcuts=("pets_helpers.ldp:best_oracle",)),
 ))

@@ -460,10 +460,13 @@ HINT_SIGMA = (
 
 LESSON = Lesson("L02", "Central differential privacy on census microdata", "02_central_dp", (
     Exercise("L02.E1", "The exact answer in SQL", 1, check_mean_income_query, HINT_SQL),
-    Exercise("L02.E2", "Sensitivity of a clipped sum", 2, check_sum_sensitivity, HINT_SENS),
+    Exercise("L02.E2", "Sensitivity of a clipped sum", 2, check_sum_sensitivity, HINT_SENS,
+             shortcuts=("pets_helpers.dp:clipped_sum_sensitivity",)),
     Exercise("L02.E3", "A DP mean: noisy sum / noisy count", 3, check_dp_mean_release,
-             HINT_MEAN),
+             HINT_MEAN,
+             shortcuts=("pets_helpers.dp:dp_mean",)),
     Exercise("L02.E4", "The clipping trade-off", 2, check_clipping_mse, HINT_CLIP),
-    Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA),
+    Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA,
+             shortcuts=("pets_helpers.dp:classic_gaussian_sigma",)),
     Exercise("L02.E6", "The floating-point attack", 2, check_guess_input, HINT_GUESS),
 ))

@@ -587,7 +587,7 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "math.expm1 (or math.exp(ε) − 1).",
         "Compute both pairs and return the one with the smaller ε_total. Which wins depends "
         "on k and ε: try k = 3 and k = 10,000 at ε = 0.1 to see both.",
-    )),
+    ), shortcuts=("pets_helpers.accounting:advanced_composition",)),
     Exercise("L03.E2", "Gaussian noise for a budget", 2, check_gaussian_sigma, (
         "Work backwards: the budget (ε, δ) fixes the largest total ρ you may spend; k equal "
         "Gaussian releases share it; each release's ρ fixes its σ.",
@@ -595,7 +595,8 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "ln(1/δ)): a quadratic you can solve exactly for its positive root.",
         "From the positive root u, the total ρ is u²; k releases of ρ = Δ²/(2σ²) each must add "
         "up to it — solve that for σ.",
-    )),
+    ), shortcuts=("pets_helpers.accounting:epsilon_to_rho",
+                  "pets_helpers.accounting:gaussian_sigma_for_rho")),
     Exercise("L03.E3", "Spend, then release", 2, check_release_counts, (
         "The order matters: ask the accountant first; only if it agrees may the count go out. "
         "When it refuses it raises BudgetExceeded.",
@@ -612,7 +613,7 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "Least squares: x̂ = argmin ‖Qx − a‖² is np.linalg.lstsq(queries, answers, rcond=None)[0]. "
         "It is real-valued; each secret is a bit.",
         "x = np.linalg.lstsq(queries, answers, rcond=None)[0]; return (x > 0.5).astype(int)",
-    )),
+    ), shortcuts=("pets_helpers.attacks.reconstruction:reconstruct",)),
     Exercise("L03.E5", "Where the attack collapses", 1, check_collapse_noise, (
         "The library measures the attack for you: accuracy_vs_noise returns one row per noise "
         "level.",
@@ -630,5 +631,5 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "mins = {q['name']: q['sensitivity'] * math.log(1 / (1 - q['confidence'])) / q['error'] "
         "for q in queries}; return 'impossible' if sum(mins.values()) > total_epsilon else mins "
         "(or scale them all up by total/sum to use the whole budget).",
-    )),
+    ), shortcuts=("pets_helpers.accounting:allocate_budget",)),
 ))

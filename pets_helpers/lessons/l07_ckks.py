@@ -425,7 +425,8 @@ HINT_FACTS = (
 )
 
 LESSON = Lesson("L07", "CKKS arithmetic with TenSEAL", "07_ckks", (
-    Exercise("L07.E1", "Parameters for a circuit", 3, check_choose_params, HINT_PARAMS),
+    Exercise("L07.E1", "Parameters for a circuit", 3, check_choose_params, HINT_PARAMS,
+             shortcuts=("pets_helpers.he:propose_params",)),
     Exercise("L07.E2", "A polynomial, homomorphically", 3, check_encrypted_polynomial,
              HINT_POLY),
     Exercise("L07.E3", "An encrypted dot product", 2, check_encrypted_dot, HINT_DOT),

@@ -334,9 +334,12 @@ HINT_CONTEXTS = (
 )
 
 LESSON = Lesson("L08", "Encrypted credit scoring", "08_encrypted_scoring", (
-    Exercise("L08.E1", "A polynomial sigmoid", 2, check_fit_sigmoid, HINT_FIT),
-    Exercise("L08.E2", "Batched encrypted scoring", 3, check_score_batch, HINT_SCORE),
+    Exercise("L08.E1", "A polynomial sigmoid", 2, check_fit_sigmoid, HINT_FIT,
+             shortcuts=("pets_helpers.he.scoring:fit_sigmoid_polynomial",)),
+    Exercise("L08.E2", "Batched encrypted scoring", 3, check_score_batch, HINT_SCORE,
+             shortcuts=("pets_helpers.he.scoring:encrypt_batch", "pets_helpers.he.scoring:score_encrypted_batch",)),
     Exercise("L08.E3", "The decision threshold on scores", 2, check_poly_threshold,
-             HINT_THRESHOLD),
+             HINT_THRESHOLD,
+             shortcuts=("pets_helpers.he.scoring:ScoringModel.poly_threshold",)),
     Exercise("L08.E4", "The client's two contexts", 3, check_client_contexts, HINT_CONTEXTS),
 ))
