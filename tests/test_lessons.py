@@ -90,7 +90,7 @@ def test_solution_notebook_gets_full_marks_quickly(lesson_id):
 
 @pytest.mark.parametrize("lesson_id", LESSONS)
 def test_student_notebook_scores_zero_via_the_cli(lesson_id):
-    out = subprocess.run([sys.executable, "-m", "pets_helpers.grading.cli", "--json",
+    out = subprocess.run([sys.executable, "-m", "pets_helpers.grading.cli", "--json", "--no-save",
                           str(notebook_path("notebooks", lesson_id))],
                          capture_output=True, text=True, timeout=600, check=True)
     grade = json.loads(out.stdout)
