@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test install release clean
+.PHONY: lab test install release clean progress reset
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
@@ -24,8 +24,24 @@ $(STAMP): $(BIN)/python requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# Your own copies of the lessons live in work/ (git-ignored): missing lessons are copied there
+# at every start, an existing file is never overwritten. JupyterLab opens at the repository root
+# (README, data/, all lessons in the file browser); its terminal finds pets-grade and
+# pets-course because the venv's bin comes first on PATH.
 lab: install
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_welcome.ipynb
+	$(BIN)/pets-course workspace
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab $(ROOT_FLAG) \
+	  --ServerApp.root_dir="$(CURDIR)" work/00_welcome.ipynb
+
+# Every lesson with your last grade, the hints you used and what is left.
+progress: install
+	@$(BIN)/pets-course progress
+
+# Put one lesson back to its release version (your copy is kept in work/backups/):
+# make reset LESSON=01
+reset: install
+	@test -n "$(LESSON)" || { echo "say which lesson: make reset LESSON=01"; exit 2; }
+	$(BIN)/pets-course reset "$(LESSON)"
 
 test: install
 	MPLBACKEND=Agg $(BIN)/python -m pytest

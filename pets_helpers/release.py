@@ -22,6 +22,7 @@ import nbformat
 
 from .grading.discovery import get_lesson, lesson_ids
 from .grading.markers import BEGIN, END, exercise_of_cell
+from .workspace import add_commands
 
 MARKDOWN_STUB = "*Write your answer here.*"
 
@@ -129,7 +130,14 @@ def main(argv=None) -> int:
     rel.add_argument("--root", type=Path, default=Path.cwd(), help="the course repository")
     rel.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 if notebooks/ is out of date")
+    add_commands(sub)  # the learner's workspace, progress and reset
     args = parser.parse_args(argv)
+    if args.command != "release":
+        try:
+            return args.run(args)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"pets-course: {exc}", file=sys.stderr)
+            return 2
     try:
         stale = release(args.root / "solutions", args.root / "notebooks", args.check)
     except (FileNotFoundError, ValueError) as exc:

@@ -9,7 +9,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-@pytest.mark.parametrize("script", ["bench_ldp.py", "bench_dp.py", "bench_he.py"])
+@pytest.mark.parametrize("script", ["bench_ldp.py", "bench_dp.py", "bench_he.py", "bench_explorers.py"])
 def test_benchmark_quick_run(script):
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), "--quick"],
                          capture_output=True, text=True, timeout=300)

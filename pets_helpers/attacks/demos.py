@@ -17,7 +17,8 @@ from .reconstruction import (
 
 
 def reconstruction_explorer(n: int = 200, m: int = 800, seed: int = 3):
-    """Noise slider → which people the Dinur–Nissim attack unmasks (green) or misses (red).
+    """Noise slider → which people the Dinur–Nissim attack unmasks (dark blue) or misses (orange),
+    colours that stay distinct for colour-blind readers.
 
     One secret column and one set of m random subset queries (seeded, so only the noise
     changes); the answers get uniform noise in [−E, E] and least squares is rounded at 1/2.
@@ -36,7 +37,7 @@ def reconstruction_explorer(n: int = 200, m: int = 800, seed: int = 3):
     exact = answer_queries(queries, secret, 0.0)
     unit = base - exact
     cols = 20 if n % 20 == 0 else n
-    cmap = ListedColormap(["#c0392b", "#27ae60"])
+    cmap = ListedColormap(["#e66100", "#1f3f8f"])  # orange = missed, dark blue = recovered
 
     def draw(noise):
         guess = reconstruct(queries, exact + noise * unit)
@@ -51,7 +52,7 @@ def reconstruction_explorer(n: int = 200, m: int = 800, seed: int = 3):
         ax.set_yticks([])
         ax.set_title(f"noise up to ±{noise:.3g} per answer ({noise / math.sqrt(n):.2g}·√n): "
                      f"{acc:.0%} of secrets recovered (theory {theory:.0%}, guessing 50%)\n"
-                     f"green: bit recovered, red: missed. Laplace noise of the same std on "
+                     f"dark blue: bit recovered, orange: missed. Laplace noise of the same std on "
                      f"{m} answers would be ε ≈ {laplace_eps:.3g} in total", fontsize=9)
 
     explore(draw, noise=Slider("noise E per answer", 0.5, 500.0, 10.0, log=True))

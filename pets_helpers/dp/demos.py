@@ -56,10 +56,16 @@ def plot_area_release(table, title=None, ax=None):
 def release_explorer(households, groups, lower=-59_999.0, rng=None,
                      privacy_unit: str = "one household's record"):
     """ε slider (log) + upper-bound slider: per-area DP release with ± 2 sd error bars."""
+    import functools
+
     from ..widgets import Slider, explore
 
+    @functools.lru_cache(maxsize=512)  # each (ε, bound) is released once: moving back is instant
+    def release(epsilon, upper):
+        return area_release_table(households, groups, lower, upper, epsilon, rng=rng)
+
     def draw(epsilon, upper):
-        table = area_release_table(households, groups, lower, upper, epsilon, rng=rng)
+        table = release(float(epsilon), float(upper))
         plot_area_release(table, title=f"ε = {epsilon:.2g} per household (privacy unit: "
                                        f"{privacy_unit}), bounds [{lower:,.0f}, {upper:,.0f}]")
 

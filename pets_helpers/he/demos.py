@@ -49,7 +49,7 @@ def draw_ckks(degree: int, scale_bits: int, depth: int, size: int = 256):
     left.set_xlabel("ciphertext multiplications (levels used)")
     left.set_ylabel("bits of absolute precision")
     left.set_xticks(list(curve["depth"]))
-    left.legend()
+    left.legend(loc="lower left", fontsize=8)  # precision falls to the right: keep clear of it
     left.grid(alpha=0.3)
     left.set_title("Precision vs depth")
     ops = ["encrypt", "add", "multiply", "rotate", "decrypt"]

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import linkage
 from ..datasets import REFERENCE_DATE, linkage_tables
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import is_number
+from ..grading.answers import is_number, pair_digits, rounding_mistake
 
 QIS = list(linkage.QUASI_IDENTIFIERS)
 
@@ -155,14 +155,19 @@ def check_uniqueness(ns):
         got = float(got)
         if abs(got - expected) <= 1e-9:
             continue
+        rounded = rounding_mistake(got, expected, "uniqueness")
+        if rounded:
+            raise Mistake(f"{rounded} (On {what} with columns {list(columns)}.)")
         for value, message in _wrong_uniqueness_formulas(table, list(columns)):
             if abs(got - value) <= 1e-9 and abs(value - expected) > 1e-9:
+                shown, exact = pair_digits(got, expected)
                 raise Mistake(f"{message}\n(On {what} with columns {list(columns)}: expected "
-                              f"{expected:.4f}, got {got:.4f}.)")
+                              f"{exact}, got {shown}.)")
         shown = f" The table:\n{table.to_string(index=False)}" if len(table) <= 12 else ""
+        mine, exact = pair_digits(got, expected)
         raise Mistake(f"On {what} with columns {list(columns)}, the fraction of rows whose "
-                      f"combination occurs exactly once is {expected:.4f}, but your "
-                      f"`uniqueness` returned {got:.4f}.{shown}")
+                      f"combination occurs exactly once is {exact}, but your "
+                      f"`uniqueness` returned {mine}.{shown}")
     roster = cases[5][1]
     return (f"Right. {linkage.uniqueness(roster, QIS):.1%} of the check's roster is unique on "
             f"(area, birth_date, sex). Sweeney (2000) estimated 87% of the US population unique "
@@ -256,6 +261,18 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
 
 
 def check_generalize(ns):
+    # The notebook's own table after the exercise cell ran `generalize(released)`: a generalize
+    # that changes its argument in place has removed birth_date from it (and breaks every later
+    # cell). The grader hands the learner copies, so only the notebook's table can show this.
+    if ns.has("released"):
+        own = ns.get("released")
+        if isinstance(own, pd.DataFrame) and "birth_date" not in own.columns:
+            raise Mistake("Your `generalize` changed the table it was given: after "
+                          "generalize(released), the notebook's `released` has no birth_date "
+                          "column any more (so every later cell that needs it fails with a "
+                          "KeyError). Work on a copy — table.assign(...), table.drop(columns=...) "
+                          "without inplace=True, or table = table.copy() first — and return it. "
+                          "Then re-run the cells from the one that loads the tables.")
     released, roster, _ = linkage_tables(n_population=20_000, n_released=2_000, seed=E4_SEED)
     got = ns.call("generalize", released)
     if got is None:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array, as_bits, as_float, case_rng
+from ..grading.answers import as_array, as_bits, as_float, case_rng, pair_digits, rounding_mistake
 from ..grading.tolerance import FALSE_FAIL, binomial_acceptance
 from ..ldp import (OptimizedUnaryEncoding, oracle_variances, rr_estimate,
                    rr_keep_probability, rr_variance)
@@ -92,7 +92,11 @@ def check_rr_estimate(ns):
             continue
         p, y = rr_keep_probability(eps), ones / n
         q = 1 - p
-        case = f"(for {ones} ones in {n} reports at ε={eps}: expected {want:.4f}, got {got:.4f})"
+        shown, exact = pair_digits(got, want)
+        case = f"(for {ones} ones in {n} reports at ε={eps}: expected {exact}, got {shown})"
+        rounded = rounding_mistake(got, want, "rr_estimate")
+        if rounded:
+            raise Mistake(f"{rounded} {case}")
         if math.isclose(got, y, abs_tol=1e-12):
             raise Mistake(f"You returned the raw fraction of 'yes' reports. It is biased towards "
                           f"1/2 by the flips: solve E[y] = πp + (1-π)(1-p) for π. {case}")
@@ -123,7 +127,11 @@ def check_rr_variance(ns):
             continue
         p = rr_keep_probability(eps)
         lam = pi * p + (1 - pi) * (1 - p)
-        case = f"(n={n}, ε={eps}, π={pi}: expected {want:.3g}, got {got:.3g})"
+        shown, exact = pair_digits(got, want)
+        case = f"(n={n}, ε={eps}, π={pi}: expected {exact}, got {shown})"
+        rounded = rounding_mistake(got, want, "rr_variance")
+        if rounded:
+            raise Mistake(f"{rounded} {case}")
         if math.isclose(got, math.sqrt(want), rel_tol=1e-9):
             raise Mistake(f"That is the standard deviation; the variance is its square. {case}")
         if math.isclose(got, pi * (1 - pi) / n, rel_tol=1e-9):

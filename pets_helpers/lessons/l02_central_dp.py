@@ -20,7 +20,8 @@ from ..dp import (
     laplace_noise_plan,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_bits, as_float, case_rng
+from ..grading.answers import as_bits, as_float, case_rng, pair_digits, rounding_mistake
+from ..grading.namespace import LearnerError
 from ..grading.tolerance import FALSE_FAIL
 
 SEED = 20260202
@@ -107,9 +108,13 @@ def check_mean_income_query(ns):
     if np.allclose(means, int_div, rtol=1e-12) and not np.allclose(means, want, rtol=1e-9):
         raise Mistake("Integer division: in SQLite SUM(income)/COUNT(income) of integers is "
                       "rounded down to an integer. Use AVG(income), or multiply by 1.0 first.")
+    differ = ~np.isclose(means, want, rtol=1e-9) | means.isna()
+    puma = want.index[np.argmax(differ.to_numpy())]
+    got_value = means[puma]
+    got_text = "nothing (no row)" if pd.isna(got_value) else f"{got_value:,.6g}"
     raise Mistake("Not the mean income per PUMA over households with a known income. "
-                  f"(Expected e.g. {want.iloc[0]:,.2f} for PUMA {want.index[0]}, got "
-                  f"{means.iloc[0]:,.2f}.)")
+                  f"({int(differ.sum())} of {len(want)} areas differ; e.g. PUMA {puma}: expected "
+                  f"{want[puma]:,.6g}, got {got_text}.)")
 
 
 # --- L02.E2: sensitivity of a clipped sum ------------------------------------------------------
@@ -290,6 +295,10 @@ def check_clipping_mse(ns):
         if math.isclose(got, bias**2, rel_tol=0.03):
             raise Mistake(f"That is the squared bias only; add the variance of the noise, "
                           f"which grows with the upper bound. {case}")
+        if math.isclose(got, math.sqrt(want), rel_tol=1e-4):
+            raise Mistake(f"That is the root-mean-square error (RMSE, in dollars), the square "
+                          f"root of what is asked: return the MSE itself, bias² + variance "
+                          f"(in dollars²). {case}")
         if math.isclose(got, abs(bias) + variance, rel_tol=0.03) or \
                 math.isclose(got, bias + variance, rel_tol=0.03):
             raise Mistake(f"Square the bias: MSE = bias² + variance (both in dollars²). {case}")
@@ -354,13 +363,39 @@ def check_guess_input(ns):
 SIGMA_CASES = [(1.0, 0.5, 1e-5), (100_000.0, 0.1, 1e-6), (3.0, 0.9, 1e-3), (2.0, 0.25, 1e-9)]
 
 
+#: ε outside the range the classic theorem is proven for: the answer must refuse them.
+SIGMA_REFUSED = [(1.0, 1.0, 1e-5), (2.0, 3.0, 1e-6)]
+
+
 def check_classic_sigma(ns):
+    for sens, eps, delta in SIGMA_REFUSED:
+        try:
+            got = ns.call("classic_sigma", sens, eps, delta)
+        except LearnerError as exc:
+            if exc.ename == "ValueError":
+                continue
+            if exc.ename == "NotDoneYet":
+                raise
+            raise Mistake(f"For ε = {eps} your classic_sigma raised {exc.ename}; a value "
+                          f"outside the theorem's range is a wrong *value*: raise ValueError "
+                          f"(saying that the classic calibration needs ε < 1).") from None
+        raise Mistake(f"For ε = {eps} (Δ = {sens:g}, δ = {delta:g}) your classic_sigma returned "
+                      f"{got!r:.40}. The classic calibration is proven only for ε < 1, and for "
+                      f"larger ε it is not guaranteed to give (ε, δ)-DP: a library must refuse "
+                      f"(raise ValueError) rather than release noise that may be too small.")
     for sens, eps, delta in SIGMA_CASES:
         got = as_float(ns.call("classic_sigma", sens, eps, delta), "classic_sigma")
         want = classic_gaussian_sigma(sens, eps, delta)
         if math.isclose(got, want, rel_tol=1e-9):
             continue
-        case = f"(Δ = {sens:g}, ε = {eps}, δ = {delta:g}: expected {want:.5g}, got {got:.5g})"
+        mine, exact = pair_digits(got, want)
+        case = f"(Δ = {sens:g}, ε = {eps}, δ = {delta:g}: expected {exact}, got {mine})"
+        rounded = rounding_mistake(got, want, "classic_sigma")
+        if rounded:
+            raise Mistake(f"{rounded} {case}")
+        if math.isclose(got, want**2, rel_tol=1e-9):
+            raise Mistake(f"That is σ², the variance: the mechanism is N(0, σ²) and the function "
+                          f"returns the standard deviation σ = Δ·sqrt(2 ln(1.25/δ))/ε. {case}")
         root = math.sqrt(2 * math.log(1.25 / delta))
         if math.isclose(got, sens * 2 * math.log(1.25 / delta) / eps, rel_tol=1e-9):
             raise Mistake(f"The square root is missing: σ = Δ·sqrt(2 ln(1.25/δ))/ε. {case}")
@@ -403,8 +438,9 @@ HINT_CLIP = (
     "bias = np.mean(np.clip(incomes, 0, upper)) - np.mean(incomes); the variance of the DP mean "
     "is dp_mean_mse(n, clipped_mean, 0, upper, epsilon) (bias-free form, clipped mean inside "
     "the bounds).",
-    "m = np.clip(incomes, 0, upper).mean(); return (m - incomes.mean())**2 + "
-    "dp_mean_mse(len(incomes), m, 0, upper, epsilon)",
+    "Two numbers to add: the square of (clipped mean − true mean), and the noise part "
+    "dp_mean_mse gives when you pass it the clipped mean (not the true one) with bounds "
+    "[0, upper]. Both are in dollars².",
 )
 HINT_GUESS = (
     "could_produce(outputs, x, scale) says, for every output, whether input x can produce "
@@ -416,8 +452,10 @@ HINT_GUESS = (
 )
 HINT_SIGMA = (
     "The classic calibration (Dwork & Roth, Theorem A.1) has a square root of a logarithm of δ.",
-    "σ = Δ · sqrt(2 ln(1.25/δ)) / ε, with the natural logarithm.",
-    "return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon",
+    "σ = Δ · sqrt(2 ln(1.25/δ)) / ε, with the natural logarithm — and the theorem assumes "
+    "ε < 1.",
+    "First refuse what the theorem does not cover: if epsilon >= 1, raise ValueError with a "
+    "message. Otherwise return the σ of the formula (a standard deviation, not a variance).",
 )
 
 LESSON = Lesson("L02", "Central differential privacy on census microdata", "02_central_dp", (
