@@ -40,7 +40,7 @@ from ..validation import check_positive_int
 
 
 #: Attempts at starting Ray before giving up.
-RAY_START_ATTEMPTS = 2
+RAY_START_ATTEMPTS = 3
 
 
 def _start_ray(init_args: dict) -> None:
@@ -60,7 +60,7 @@ def _start_ray(init_args: dict) -> None:
             if attempt == RAY_START_ATTEMPTS:
                 raise RuntimeError(f"Ray did not start ({type(exc).__name__}: {exc}); the "
                                    f"machine may be overloaded — try again.") from exc
-            print(f"Ray failed to start ({type(exc).__name__}); retrying once.", flush=True)
+            print(f"Ray failed to start ({type(exc).__name__}); retrying.", flush=True)
 
 
 def _stop_ray() -> None:
