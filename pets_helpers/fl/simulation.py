@@ -13,8 +13,8 @@ reach the same model up to the order of floating-point additions in the average.
 On a heavily loaded machine Ray's raylet can give up waiting (15 s, not configurable in Ray
 2.55) for its dashboard agent to start (a fatal ``WaitForDashboardAgentPorts`` check). So
 :func:`simulate_digits` starts Ray itself, as Flower would (same arguments, the driver's
-``sys.path`` shipped to the workers), on 127.0.0.1 (no network needed — it also runs in the grader's sandbox), and retries (three attempts in all) —
-saying so — if that start fails;
+``sys.path`` shipped to the workers), on 127.0.0.1 (no network needed — it also runs in the
+grader's sandbox), and retries (three attempts in all) — saying so — if that start fails;
 Flower then reuses the running Ray, and Ray is shut down after the run.
 """
 
