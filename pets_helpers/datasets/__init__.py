@@ -14,6 +14,9 @@ Tables
 - :mod:`~pets_helpers.datasets.hospitals` (Lesson 05): scikit-learn's breast-cancer records
   split across three hospitals by site-specific prevalence — :func:`hospital_silos`,
   :func:`write_hospital_silos` (one directory per hospital).
+- :mod:`~pets_helpers.datasets.transactions` (Lesson 10): card transactions of a consortium of
+  five banks with rare fraud — :func:`consortium_transactions`, :func:`bank_silos`,
+  :func:`fraud_features`.
 
 Where new tables go
 -------------------
@@ -41,6 +44,10 @@ from .pums import (MAX_PUMS_HOUSEHOLDS, MIN_PUMS_HOUSEHOLDS, PUMS_ADJINC, PUMS_A
                    PUMS_TYPICAL_WEIGHT, PUMS_YOUNG_SCHL, PUMS_ZERO_INCOME_SHARE, PumaProfile,
                    PumsSample, course_sample_files, generate_pums_sample, load_course_pums,
                    write_pums_sample)
+from .transactions import (BANKS, CAMOUFLAGED_FRAUD_SHARE, FEATURE_CENTRE, FEATURE_SCALE,
+                           FRAUD_CARD_PRESENT, FRAUD_FEATURES, MERCHANT_CATEGORIES,
+                           TRANSACTION_COLUMNS, bank_silos, consortium_transactions,
+                           fraud_features, scaled_fraud_features)
 
 
 __all__ = [
@@ -58,4 +65,8 @@ __all__ = [
     "PUMS_SAMPLE_SEED", "PUMS_SIZE_BY_AGE", "PUMS_STATE", "PUMS_TYPICAL_WEIGHT",
     "PUMS_YOUNG_SCHL", "PUMS_ZERO_INCOME_SHARE", "PumaProfile", "PumsSample",
     "course_sample_files", "generate_pums_sample", "load_course_pums", "write_pums_sample",
+    "BANKS", "CAMOUFLAGED_FRAUD_SHARE", "FEATURE_CENTRE", "FEATURE_SCALE",
+    "FRAUD_CARD_PRESENT", "FRAUD_FEATURES", "scaled_fraud_features",
+    "MERCHANT_CATEGORIES", "TRANSACTION_COLUMNS", "bank_silos", "consortium_transactions",
+    "fraud_features",
 ]

@@ -13,8 +13,8 @@ reach the same model up to the order of floating-point additions in the average.
 On a heavily loaded machine Ray's raylet can give up waiting (15 s, not configurable in Ray
 2.55) for its dashboard agent to start (a fatal ``WaitForDashboardAgentPorts`` check). So
 :func:`simulate_digits` starts Ray itself, as Flower would (same arguments, the driver's
-``sys.path`` shipped to the workers), on 127.0.0.1 (no network needed — it also runs in the grader's sandbox), and retries once —
-saying so — if that start fails;
+``sys.path`` shipped to the workers), on 127.0.0.1 (no network needed — it also runs in the
+grader's sandbox), and retries (three attempts in all) — saying so — if that start fails;
 Flower then reuses the running Ray, and Ray is shut down after the run.
 """
 
@@ -40,7 +40,7 @@ from ..validation import check_positive_int
 
 
 #: Attempts at starting Ray before giving up.
-RAY_START_ATTEMPTS = 2
+RAY_START_ATTEMPTS = 3
 
 
 def _start_ray(init_args: dict) -> None:
@@ -60,7 +60,7 @@ def _start_ray(init_args: dict) -> None:
             if attempt == RAY_START_ATTEMPTS:
                 raise RuntimeError(f"Ray did not start ({type(exc).__name__}: {exc}); the "
                                    f"machine may be overloaded — try again.") from exc
-            print(f"Ray failed to start ({type(exc).__name__}); retrying once.", flush=True)
+            print(f"Ray failed to start ({type(exc).__name__}); retrying.", flush=True)
 
 
 def _stop_ray() -> None:

@@ -76,12 +76,15 @@ def category_counts(tables, column: str, category) -> pd.Series:
                       for label, t in tables.items()}, name=f"{column} = {category}")
 
 
-def plot_privacy_utility(curve: pd.DataFrame, references=None, chance_margin=None):
+def plot_privacy_utility(curve: pd.DataFrame, references=None, chance_margin=None,
+                         auc_bound=None):
     """Quality score and membership-inference AUC of a DP synthesizer against ε (log axis).
 
     ``curve``: columns ``epsilon``, ``quality``, ``auc`` (several rows per ε are averaged and
     their spread drawn); ``references``: {label: (quality, auc)} for non-private synthesizers,
-    drawn as horizontal lines; ``chance_margin``: shade 0.5 ± margin (a guesser's AUC range).
+    drawn as horizontal lines; ``chance_margin``: shade 0.5 ± margin (a guesser's AUC range);
+    ``auc_bound``: a function ε → the highest AUC any attack can reach against ε-DP (e.g.
+    :func:`pets_helpers.attacks.membership.dp_auc_bound`), drawn dotted.
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
     grouped = curve.groupby("epsilon")
@@ -96,6 +99,11 @@ def plot_privacy_utility(curve: pd.DataFrame, references=None, chance_margin=Non
         ax.set_xscale("log")
         ax.set_xlabel("ε (privacy unit: one person)")
         ax.set_ylabel(name)
+    if auc_bound is not None:
+        grid = np.geomspace(curve["epsilon"].min(), curve["epsilon"].max(), 40)
+        right.plot(grid, [auc_bound(e) for e in grid], ":", color=COLOURS[0],
+                   label="ε-DP bound (any attack)")
+        right.set_ylim(0.4, 1.02)
     if chance_margin is not None:
         right.axhspan(0.5 - chance_margin, 0.5 + chance_margin, color="0.85", zorder=0,
                       label="chance (±1e-6 margin)")
