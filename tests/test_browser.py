@@ -28,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+                 "--disable-quic", "--disable-dev-shm-usage"]  # containers: a small /dev/shm
 WAIT_MS = 180_000  # generous: the machine may be loaded; every wait is on a condition, not a sleep
 
 
