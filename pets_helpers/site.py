@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_FILE = re.compile(r"^(\d\d)_\w+\.ipynb$")
 LAB_URL = "http://localhost:8888/lab/tree/work/{name}"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/"
 VERSIONS = (("learners", "notebooks", True), ("instructors", "solutions", False))
 
@@ -74,6 +75,17 @@ def kernel_env():
                 os.environ[key] = value
 
 
+def static_widgets(nb) -> None:
+    """Drop live-widget views (tqdm bars, sliders) for their text fallback, and the widget state:
+    a static page has no kernel, and the widget manager would be fetched from a CDN."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and len(data) > 1:
+                del data[WIDGET_VIEW]
+
+
 def render(source: Path, target: Path, allow_errors: bool, timeout: int) -> None:
     """Execute ``source`` in a temporary copy of its folder and write it as HTML to ``target``."""
     import nbformat
@@ -84,6 +96,7 @@ def render(source: Path, target: Path, allow_errors: bool, timeout: int) -> None
     with tempfile.TemporaryDirectory(prefix="pets-site-") as tmp:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
                        resources={"metadata": {"path": tmp}}).execute()
+    static_widgets(nb)
     exporter = HTMLExporter(embed_images=True)
     body, _ = exporter.from_notebook_node(nb)
     # require.js only serves live widgets, which a static page does not have: no CDN request for it

@@ -12,6 +12,7 @@ from nbclient.exceptions import CellExecutionError
 
 from pets_helpers import site
 
+WIDGET = "import ipywidgets\nipywidgets.IntSlider(value=3, description='a widget')"
 PLOT = ("import matplotlib.pyplot as plt\n"
         "plt.plot([0, 1], [1, 0]); plt.title('a plot'); plt.show()")
 STUB = "raise NotImplementedError('NotDoneYet: L99.E1')"
@@ -54,7 +55,8 @@ def parse(path: Path) -> Links:
 
 
 def test_site_renders_both_versions_with_plots_and_an_index(tmp_path):
-    root = course(tmp_path / "course", ["x = 2", PLOT], ["x = 2", PLOT, STUB, "print('after')"])
+    root = course(tmp_path / "course", ["x = 2", PLOT, WIDGET],
+                  ["x = 2", PLOT, STUB, "print('after')"])
     out = tmp_path / "site"
     pages = site.build(out, root=root, timeout=120)
     assert sorted(p.relative_to(out).as_posix() for p in pages) == [
@@ -75,9 +77,12 @@ def test_site_renders_both_versions_with_plots_and_an_index(tmp_path):
         body = page.read_text()
         assert "require.min.js" not in body
         assert "<script src=\"\"" not in body
+        assert "unpkg.com" not in body and "widget-view" not in body  # no CDN widget manager
     learner = (out / "learners" / "99_tiny.html").read_text()
     assert "NotDoneYet: L99.E1" in learner and "after" in learner  # Run All goes on past it
-    assert "NotDoneYet" not in (out / "instructors" / "99_tiny.html").read_text()
+    instructor = (out / "instructors" / "99_tiny.html").read_text()
+    assert "NotDoneYet" not in instructor
+    assert "IntSlider" in instructor  # the widget's text fallback is kept
     assert not list((root / "solutions").glob(".pets-grades")), "nothing written beside sources"
 
 
