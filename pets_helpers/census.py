@@ -11,7 +11,7 @@ dictionary.
   ``psam_h06.csv`` / ``psam_p06.csv`` from ``csv_hca.zip`` / ``csv_pca.zip`` (California)
   downloaded from https://www.census.gov/programs-surveys/acs/microdata.html — checks them and
   returns tables with proper types, plus ``income_adjusted`` in constant dollars.
-- :func:`load_course_pums` reads the simulated sample shipped in ``data/``.
+- :func:`pets_helpers.datasets.load_course_pums` reads the course's simulated sample with it.
 - :func:`exact_mean_income_sql` computes the exact (non-private) average household income per
   area with SQL — the answer that Lesson 02 then releases with differential privacy.
 
@@ -35,8 +35,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-
-from .datasets import PUMS_HOUSEHOLDS_FILE, PUMS_PERSONS_FILE
 
 # --- What a PUMS extract must contain ---------------------------------------------------------
 
@@ -105,7 +103,8 @@ def _check_path(path, what: str) -> Path:
         raise FileNotFoundError(f"{what} {str(path)!r} does not exist or is not a file. "
                                 f"Download the PUMS CSV files from the Census Bureau "
                                 f"(https://www.census.gov/programs-surveys/acs/microdata.html) "
-                                f"or use load_course_pums() for the course sample.")
+                                f"or use pets_helpers.datasets.load_course_pums() for the course "
+                                f"sample.")
     return path
 
 
@@ -325,30 +324,6 @@ def read_pums(households_csv, persons_csv=None, *, puma_column: str = "PUMA",
     return PumsTables(households, persons)
 
 
-def course_data_dir() -> Path:
-    """The ``data/`` folder of the course repository (next to the ``pets_helpers`` package)."""
-    return Path(__file__).resolve().parent.parent / "data"
-
-
-def load_course_pums() -> PumsTables:
-    """Read the simulated PUMS sample shipped with the course (``data/pums_*.csv``).
-
-    The files are produced by ``data/make_pums_sample.py`` (see ``data/README.md``): 5,000
-    housing records of the fictional city of Lakeport and their persons. The rows are simulated;
-    the same code reads the real files with :func:`read_pums`.
-    """
-    folder = course_data_dir()
-    households, persons = folder / PUMS_HOUSEHOLDS_FILE, folder / PUMS_PERSONS_FILE
-    for path in (households, persons):
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"The course sample {path.name} was not found in {str(folder)!r}. "
-                f"load_course_pums() needs the package installed from a clone of the course "
-                f"repository (pip install -e .); regenerate the files with "
-                f"'python data/make_pums_sample.py', or read your own files with read_pums().")
-    return read_pums(households, persons)
-
-
 # --- The exact answer in SQL ----------------------------------------------------------------------
 
 #: The query behind :func:`exact_mean_income_sql`: number of households with an income and their
@@ -395,7 +370,8 @@ def exact_mean_income_sql(households: pd.DataFrame, by: str = "PUMA", *,
     Parameters
     ----------
     households : pandas.DataFrame
-        Housing records, e.g. from :func:`read_pums` or :func:`load_course_pums`.
+        Housing records, e.g. from :func:`read_pums` or
+        :func:`pets_helpers.datasets.load_course_pums`.
     by : str
         The area column (default ``"PUMA"``).
     income : str

@@ -1,13 +1,26 @@
-"""Random number sources for the mechanisms.
+"""Where randomness comes from: one convention for the whole library.
 
-Mechanisms draw from a cryptographically secure source by default (:class:`SecureGenerator`,
-AES-256 in counter mode keyed from the operating system's entropy pool, as in NIST SP 800-90A's
-CTR_DRBG). Tests, checks and reproducible demos pass a seed or a seeded
-``numpy.random.Generator`` instead.
+``seed`` — reproducible data.
+    Whatever builds a *data set* or *public parameters* (the tables of
+    :mod:`pets_helpers.datasets`, RAPPOR's public hash functions, a demo's fixed population) takes
+    ``seed``: an int ≥ 0 (or a ``numpy.random.Generator`` to continue a stream). The same seed
+    always gives the same data. :func:`data_rng` turns it into a generator; there is no
+    "random" default, because a table that changes on every run cannot be documented or tested.
+
+``rng`` — mechanisms, secure by default.
+    Whatever must be private (a DP mechanism, an LDP oracle, noisy query answers) takes
+    ``rng=None``, which means a fresh cryptographically secure source
+    (:class:`SecureGenerator`: AES-256 in counter mode keyed from the operating system's entropy
+    pool, as NIST SP 800-90A's CTR_DRBG). Tests, checks and reproducible demos pass an int seed
+    or a seeded ``numpy.random.Generator`` instead. :func:`resolve_rng` turns the argument into a
+    sampler. Simulations that run mechanisms on simulated users (``ldp.experiments``,
+    ``attacks.reconstruction``) take ``rng`` too: one stream drives both, secure unless seeded.
 
 Every mechanism uses only the two methods both sources share: ``random(size)`` (uniform floats
 in [0, 1) with 53 random bits) and ``integers(low, high, size)`` (uniform integers in
-[low, high), without modulo bias).
+[low, high), without modulo bias). The one deliberate exception is
+:func:`pets_helpers.attacks.floating_point.naive_laplace_release`, which reproduces the
+insecure textbook code (``numpy`` Generator.laplace) in order to attack it.
 """
 
 from __future__ import annotations
@@ -78,7 +91,7 @@ class SecureGenerator:
 
 
 def resolve_rng(rng=None):
-    """Turn ``rng`` into a sampler.
+    """Turn the ``rng`` argument of a mechanism into a sampler.
 
     ``None`` → a fresh :class:`SecureGenerator` (the default for real releases);
     an ``int`` seed → ``numpy.random.default_rng(seed)`` (reproducible, *not* secure);
@@ -94,3 +107,22 @@ def resolve_rng(rng=None):
         "rng must be None (secure randomness), an int seed or a numpy.random.Generator, "
         f"got {type(rng).__name__}."
     )
+
+
+def data_rng(seed, name: str = "seed") -> np.random.Generator:
+    """Turn the ``seed`` of a data generator into a ``numpy.random.Generator``.
+
+    An int ≥ 0 → ``numpy.random.default_rng(seed)``; a ``numpy.random.Generator`` → itself (to
+    continue a stream). Anything else raises ``TypeError`` (``None`` too: data must be
+    reproducible), a negative int ``ValueError``.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an integer ≥ 0 (or a numpy Generator), got "
+                        f"{type(seed).__name__} {seed!r}; data are meant to be "
+                        f"reproducible, e.g. {name}=0.")
+    if seed < 0:
+        raise ValueError(f"{name} must be an integer ≥ 0 (or a numpy Generator), got {seed!r}; "
+                         f"e.g. {name}=0.")
+    return np.random.default_rng(int(seed))

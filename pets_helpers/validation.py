@@ -13,6 +13,49 @@ import numbers
 import numpy as np
 
 
+_CLOSED = {"both": (True, True), "left": (True, False), "right": (False, True),
+           "neither": (False, False)}
+
+
+def check_real(x, name: str, *, low=None, high=None, closed: str = "both",
+               hint: str = "") -> float:
+    """Return ``x`` as a finite float in the interval given by ``low``/``high``, or raise.
+
+    scikit-learn style (``check_scalar``): ``closed`` says which bounds belong to the interval
+    (``"both"``, ``"left"``, ``"right"`` or ``"neither"``); a missing bound is unbounded. A
+    wrong type (a string, a bool, None, an array) raises ``TypeError``; a wrong value (NaN,
+    infinity, outside the interval) raises ``ValueError``. Both messages name ``name`` and the
+    bad value; ``hint`` is appended to the ``ValueError`` message.
+    """
+    if closed not in _CLOSED:
+        raise ValueError(f"closed must be one of {', '.join(map(repr, _CLOSED))}, got {closed!r}.")
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        extra = f" Convert text first, e.g. float({x!r})." if isinstance(x, str) else ""
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}.{extra}")
+    value = float(x)
+    left, right = _CLOSED[closed]
+    ok = math.isfinite(value)
+    if ok and low is not None:
+        ok = value >= low if left else value > low
+    if ok and high is not None:
+        ok = value <= high if right else value < high
+    if not ok:
+        extra = f" {hint}" if hint else ""
+        raise ValueError(f"{name} must be a finite number{_interval(low, high, left, right)}, "
+                         f"got {x!r}.{extra}")
+    return value
+
+
+def _interval(low, high, left: bool, right: bool) -> str:
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f" {'≥' if left else '>'} {low:g}"
+    if low is None:
+        return f" {'≤' if right else '<'} {high:g}"
+    return f" in {'[' if left else '('}{low:g}, {high:g}{']' if right else ')'}"
+
+
 def check_epsilon(epsilon, name: str = "epsilon") -> float:
     """Return ``epsilon`` as a float, or raise if it is not a finite number > 0."""
     if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):

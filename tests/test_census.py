@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pets_helpers import census
 from pets_helpers.census import (MEAN_INCOME_SQL, WEIGHTED_MEAN_INCOME_SQL, PumsFormatError,
-                                 exact_mean_income_sql, load_course_pums, read_pums)
+                                 exact_mean_income_sql, read_pums)
 from pets_helpers.datasets import (PUMS_ADJINC, PUMS_HOUSEHOLD_COLUMNS, PUMS_PERSON_COLUMNS,
-                                   PUMS_PUMAS, PUMS_STATE, generate_pums_sample)
+                                   PUMS_PUMAS, PUMS_STATE, generate_pums_sample, load_course_pums,
+                                   pums)
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"
+SCRIPT = REPO / "data" / "make_pums_sample.py"
+SHIPPED = REPO / "pets_helpers" / "datasets" / "data"     # package data, read via importlib
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +143,16 @@ def test_income_has_heavy_tail_missing_zero_and_negative_values(shipped):
 # --- The committed script and the shipped files ---------------------------------------------
 
 def test_shipped_csvs_are_what_the_script_writes(tmp_path):
-    out = subprocess.run([sys.executable, str(DATA / "make_pums_sample.py"),
+    out = subprocess.run([sys.executable, str(SCRIPT),
                           "--out-dir", str(tmp_path)], capture_output=True, text=True,
                          cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr
     for name in ("pums_households.csv", "pums_persons.csv"):
-        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (SHIPPED / name).read_bytes(), name
 
 
 def test_shipped_files_are_small():
-    size = sum((DATA / n).stat().st_size for n in ("pums_households.csv", "pums_persons.csv"))
+    size = sum((SHIPPED / n).stat().st_size for n in ("pums_households.csv", "pums_persons.csv"))
     assert size < 1_000_000
 
 
@@ -163,7 +164,7 @@ def test_read_pums_round_trips_the_shipped_sample(shipped, generated):
     assert households["PUMA"].str.fullmatch(r"0\d{4}").all()      # leading zeros kept
     assert (households["ST"] == "07").all()
     assert households["income_adjusted"].dtype == "float64"
-    first = (DATA / "pums_households.csv").read_text().splitlines()[1].split(",")
+    first = (SHIPPED / "pums_households.csv").read_text().splitlines()[1].split(",")
     assert first[2].startswith("0") and first[3] == "07"           # and written in the file
 
 
@@ -257,8 +258,15 @@ def test_extra_columns_are_kept_as_text(tmp_path):
         read_pums(path, extra_columns=["BDSP"])
 
 
+def test_the_shipped_sample_is_found_through_importlib_resources():
+    files = pums.course_sample_files()
+    assert [f.name for f in files] == ["pums_households.csv", "pums_persons.csv"]
+    assert all(f.is_file() for f in files)
+
+
 def test_load_course_pums_says_what_to_do_when_files_are_missing(monkeypatch, tmp_path):
-    monkeypatch.setattr(census, "course_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(pums, "course_sample_files",
+                        lambda: (tmp_path / "pums_households.csv", tmp_path / "pums_persons.csv"))
     with pytest.raises(FileNotFoundError, match="make_pums_sample.py"):
         load_course_pums()
 

@@ -106,7 +106,7 @@ def test_default_size_is_fast():
     (dict(roster_fraction=0), ValueError, "roster_fraction must be a number in (0, 1]"),
     (dict(roster_fraction=1.5), ValueError, "roster_fraction"),
     (dict(roster_fraction="0.7"), ValueError, "roster_fraction"),
-    (dict(seed=-1), TypeError, "seed must be an integer ≥ 0"),
+    (dict(seed=-1), ValueError, "seed must be an integer ≥ 0"),
     (dict(seed="abc"), TypeError, "seed"),
 ])
 def test_bad_arguments_raise_one_clear_error(kwargs, error, phrase):

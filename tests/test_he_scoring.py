@@ -24,7 +24,7 @@ SCORING = COURSE_PARAMS["scoring"]
 
 @pytest.fixture(scope="module")
 def model():
-    return train_model(credit_applicants(5_000, seed=0))
+    return train_model(credit_applicants(5_000, seed=0), CREDIT_FEATURES)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pets_helpers.randomness import SecureGenerator, resolve_rng
+from pets_helpers.randomness import SecureGenerator, data_rng, resolve_rng
 
 ALPHA = 1e-6
 
@@ -72,3 +72,31 @@ def test_resolve_rng():
     for bad in (True, 1.5, "seed", [1, 2]):
         with pytest.raises(TypeError, match="rng"):
             resolve_rng(bad)
+
+
+# --- data_rng: the seed of a data generator ---------------------------------------------------
+
+def test_data_rng_is_reproducible_and_continues_a_generator():
+    assert np.array_equal(data_rng(5).random(4), np.random.default_rng(5).random(4))
+    gen = np.random.default_rng(1)
+    assert data_rng(gen) is gen
+    assert isinstance(data_rng(np.int64(3)), np.random.Generator)
+
+
+@pytest.mark.parametrize("seed,error,phrase", [
+    (None, TypeError, "seed must be an integer ≥ 0"),      # data must be reproducible
+    ("1", TypeError, "str '1'"),
+    (True, TypeError, "bool"),
+    (1.0, TypeError, "float"),
+    (SecureGenerator(), TypeError, "SecureGenerator"),
+    (-1, ValueError, "got -1"),
+])
+def test_data_rng_refuses_what_is_not_a_seed(seed, error, phrase):
+    with pytest.raises(error) as info:
+        data_rng(seed)
+    assert phrase in str(info.value)
+
+
+def test_data_rng_names_the_argument():
+    with pytest.raises(ValueError, match="hash_seed must be"):
+        data_rng(-2, "hash_seed")

@@ -25,8 +25,7 @@ import math
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from ..validation import check_delta, check_epsilon
-from ._checks import check_real
+from ..validation import check_delta, check_epsilon, check_real
 from .zcdp import gaussian_rho, laplace_rho, rho_to_epsilon
 
 REL_TOL = 1e-9
@@ -331,7 +330,7 @@ class ZCDPAccountant:
     """
 
     def __init__(self, total_rho):
-        self.total_rho = check_real(total_rho, "total_rho",
+        self.total_rho = check_real(total_rho, "total_rho", low=0, closed="neither",
                                     hint="e.g. ZCDPAccountant.from_epsilon_delta(1.0, 1e-6).")
         self._ledger: list[LedgerEntry] = []
 
@@ -356,7 +355,7 @@ class ZCDPAccountant:
         return list(self._ledger)
 
     def can_spend_rho(self, rho) -> bool:
-        rho = check_real(rho, "rho")
+        rho = check_real(rho, "rho", low=0, closed="neither")
         return _fits(self.spent_rho, rho, self.total_rho)
 
     def _charge(self, rho: float, label: str, kind: str) -> float:
@@ -382,7 +381,7 @@ class ZCDPAccountant:
 
     def spend_rho(self, rho, label: str = "") -> float:
         """Record a release known to be ρ-zCDP; returns ρ."""
-        return self._charge(check_real(rho, "rho"), label, "rho")
+        return self._charge(check_real(rho, "rho", low=0, closed="neither"), label, "rho")
 
     def epsilon(self, delta) -> float:
         """The (ε, δ)-DP guarantee of everything spent so far, at the given δ > 0."""

@@ -24,16 +24,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..validation import check_epsilon, check_probability
-from ._checks import check_real
+from ..validation import check_epsilon, check_probability, check_real
 
 _ALLOC_REL_TOL = 1e-9
 
 
 def laplace_epsilon_for_std(sensitivity, target_std) -> float:
     """Smallest ε with Laplace noise std √2·Δ/ε ≤ ``target_std``: ε = √2·Δ / target_std."""
-    sensitivity = check_real(sensitivity, "sensitivity")
-    target_std = check_real(target_std, "target_std")
+    sensitivity = check_real(sensitivity, "sensitivity", low=0, closed="neither")
+    target_std = check_real(target_std, "target_std", low=0, closed="neither")
     return math.sqrt(2.0) * sensitivity / target_std
 
 
@@ -42,8 +41,9 @@ def laplace_epsilon_for_error(sensitivity, error, confidence=0.95) -> float:
 
     (|Lap(b)| is exponential with mean b, so P[|noise| ≤ t] = 1 − e^{−t/b}, b = Δ/ε.)
     """
-    sensitivity = check_real(sensitivity, "sensitivity")
-    error = check_real(error, "error", hint="It is the largest acceptable |noise|.")
+    sensitivity = check_real(sensitivity, "sensitivity", low=0, closed="neither")
+    error = check_real(error, "error", low=0, closed="neither",
+                       hint="It is the largest acceptable |noise|.")
     confidence = _check_confidence(confidence)
     return sensitivity * math.log(1.0 / (1.0 - confidence)) / error
 
@@ -76,16 +76,17 @@ class DashboardQuery:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"a query needs a non-empty string name, got {self.name!r}.")
-        check_real(self.sensitivity, f"sensitivity of {self.name!r}")
+        check_real(self.sensitivity, f"sensitivity of {self.name!r}", low=0, closed="neither")
         if (self.target_std is None) == (self.target_error is None):
             raise ValueError(
                 f"query {self.name!r}: give exactly one accuracy target, target_std=... or "
                 "target_error=... (with confidence=...)."
             )
         if self.target_std is not None:
-            check_real(self.target_std, f"target_std of {self.name!r}")
+            check_real(self.target_std, f"target_std of {self.name!r}", low=0, closed="neither")
         else:
-            check_real(self.target_error, f"target_error of {self.name!r}")
+            check_real(self.target_error, f"target_error of {self.name!r}", low=0,
+                       closed="neither")
             _check_confidence(self.confidence)
         if self.mechanism != "laplace":
             raise ValueError(

@@ -27,22 +27,22 @@ import numbers
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from ..validation import check_epsilon, check_positive_delta
-from ._checks import check_real
+from ..validation import check_epsilon, check_positive_delta, check_real
 
 
 def gaussian_rho(sensitivity, sigma) -> float:
     """ρ = Δ²/(2σ²): the zCDP of adding N(0, σ²) noise to a query of ℓ2-sensitivity Δ."""
-    sensitivity = check_real(sensitivity, "sensitivity",
+    sensitivity = check_real(sensitivity, "sensitivity", low=0, closed="neither",
                              hint="It is the most one person can change the query (ℓ2 norm).")
-    sigma = check_real(sigma, "sigma", hint="σ is the standard deviation of the Gaussian noise.")
+    sigma = check_real(sigma, "sigma", low=0, closed="neither",
+                       hint="σ is the standard deviation of the Gaussian noise.")
     return sensitivity**2 / (2.0 * sigma**2)
 
 
 def gaussian_sigma(sensitivity, rho) -> float:
     """σ = Δ / sqrt(2ρ): the smallest Gaussian noise that is ρ-zCDP (inverse of gaussian_rho)."""
-    sensitivity = check_real(sensitivity, "sensitivity")
-    rho = check_real(rho, "rho")
+    sensitivity = check_real(sensitivity, "sensitivity", low=0, closed="neither")
+    rho = check_real(rho, "rho", low=0, closed="neither")
     return sensitivity / math.sqrt(2.0 * rho)
 
 
@@ -56,14 +56,15 @@ def compose_rho(rhos) -> float:
     """Total zCDP of releases on the same data: Σ ρ_i (each ρ_i ≥ 0)."""
     if isinstance(rhos, numbers.Number):
         raise TypeError(f"rhos must be a sequence of numbers, got {rhos!r}; wrap it: [{rhos!r}].")
-    values = [check_real(r, f"rhos[{i}]", strict=False) for i, r in enumerate(rhos)]
+    values = [check_real(r, f"rhos[{i}]", low=0, closed="both") for i, r in enumerate(rhos)]
     if not values:
         raise ValueError("rhos is empty: composition needs at least one release.")
     return math.fsum(values)
 
 
 def _check_rho(rho) -> float:
-    return check_real(rho, "rho", strict=False, hint="ρ is the zCDP parameter, e.g. Δ²/(2σ²).")
+    return check_real(rho, "rho", low=0, closed="both",
+                      hint="ρ is the zCDP parameter, e.g. Δ²/(2σ²).")
 
 
 def _check_positive_delta(delta) -> float:

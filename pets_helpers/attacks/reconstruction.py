@@ -32,9 +32,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..accounting._checks import check_real
 from ..randomness import resolve_rng
-from ..validation import check_binary, check_epsilon, check_positive_int
+from ..validation import check_binary, check_epsilon, check_positive_int, check_real
 
 MECHANISMS = ("uniform", "laplace", "gaussian")
 METHODS = ("lstsq", "lp")
@@ -66,7 +65,7 @@ def _check_queries(queries) -> np.ndarray:
 
 
 def _check_noise_scale(noise_scale) -> float:
-    return check_real(noise_scale, "noise_scale", strict=False,
+    return check_real(noise_scale, "noise_scale", low=0, closed="both",
                       hint="Use 0 for exact answers.")
 
 
@@ -207,7 +206,7 @@ def predicted_lstsq_accuracy(n, m, noise_std_) -> float:
         raise ValueError(
             f"the prediction needs more queries than people (m > n), got m={m}, n={n}."
         )
-    sigma = check_real(noise_std_, "noise_std", strict=False)
+    sigma = check_real(noise_std_, "noise_std", low=0, closed="both")
     if sigma == 0.0:
         return 1.0
     return float(norm.cdf(math.sqrt(m - n) / (4.0 * sigma)))
@@ -218,7 +217,7 @@ def dp_laplace_scale(m, total_epsilon, sensitivity=1.0) -> float:
     ``total_epsilon``-DP by sequential composition: b = m·Δ/ε."""
     m = check_positive_int(m, "m")
     total_epsilon = check_epsilon(total_epsilon, "total_epsilon")
-    sensitivity = check_real(sensitivity, "sensitivity")
+    sensitivity = check_real(sensitivity, "sensitivity", low=0, closed="neither")
     return m * sensitivity / total_epsilon
 
 
@@ -250,7 +249,7 @@ def accuracy_vs_noise(n, m=None, noise_scales=None, trials=3, rng=None, method: 
         if levels.ndim != 1 or levels.size == 0:
             raise ValueError("noise_scales must be a non-empty 1-D list of noise levels.")
         for i, s in enumerate(levels):
-            check_real(float(s), f"noise_scales[{i}]", strict=False)
+            check_real(float(s), f"noise_scales[{i}]", low=0, closed="both")
     gen = resolve_rng(rng)
     acc = np.empty((trials, levels.size))
     for t in range(trials):

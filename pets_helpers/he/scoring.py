@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 import tenseal as ts
 
-from ..datasets import CREDIT_FEATURES
 from .ckks import guard_depth
 from .params import COURSE_PARAMS, CKKSParams
 
@@ -225,12 +224,13 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def train_model(frame: pd.DataFrame, features=CREDIT_FEATURES, target: str = "default",
+def train_model(frame: pd.DataFrame, features, target: str = "default",
                 degree: int = 3, threshold: float = DEFAULT_THRESHOLD,
                 params: CKKSParams | None = None, C: float = 1.0) -> ScoringModel:
     """Fit the lender's model in the clear and prepare it for encrypted inference.
 
-    Standardizes ``features`` (mean/std of ``frame``), fits ``LogisticRegression(C=C)``, sets
+    ``features`` names the feature columns of ``frame``, in the order the model uses them (e.g.
+    :data:`pets_helpers.datasets.CREDIT_FEATURES`). Standardizes them (mean/std of ``frame``), fits ``LogisticRegression(C=C)``, sets
     the score bound A = ``SCORE_MARGIN`` × max |z| on ``frame`` (rounded up to a multiple of
     0.5) and fits the degree-``degree`` polynomial sigmoid on [-A, A]. The circuit depth is
     checked against ``params`` (default ``COURSE_PARAMS["scoring"]``) before returning.

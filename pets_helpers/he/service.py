@@ -287,10 +287,11 @@ _default_model_cache: dict = {}
 
 
 def default_model() -> ScoringModel:
-    """The lesson's model: trained on ``credit_applicants(5_000, seed=0)`` (cached)."""
+    """Lesson 08's model: trained on ``credit_applicants(5_000, seed=0)`` (cached)."""
     if "model" not in _default_model_cache:
-        from ..datasets import credit_applicants
-        _default_model_cache["model"] = train_model(credit_applicants(5_000, seed=0))
+        from ..datasets import CREDIT_FEATURES, credit_applicants
+        _default_model_cache["model"] = train_model(credit_applicants(5_000, seed=0),
+                                                    CREDIT_FEATURES)
     return _default_model_cache["model"]
 
 

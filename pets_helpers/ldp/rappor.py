@@ -26,7 +26,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..randomness import resolve_rng
+from ..randomness import data_rng, resolve_rng
 from ..validation import check_domain_values, check_positive_int
 from . import hashing
 from ._sampling import bernoulli
@@ -98,7 +98,7 @@ class BloomRAPPOR(FrequencyOracle):
         self._bits_per_item = table.sum(axis=1).astype(float)  # Aᵀ1
 
     def _bloom_table(self, seed) -> np.ndarray:
-        a, b = hashing.draw_seeds(np.random.default_rng(seed), self._h)  # public parameters
+        a, b = hashing.draw_seeds(data_rng(seed, "hash_seed"), self._h)  # public parameters
         items = np.arange(self.domain_size)
         table = np.zeros((self.domain_size, self._m), dtype=bool)
         for k in range(self._h):

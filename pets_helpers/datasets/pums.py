@@ -1,257 +1,30 @@
-"""Small, seeded data sets for the lessons. Nothing is downloaded: every table is generated here
-by committed code from documented parameters, so the same seed always gives the same data.
+"""Lesson 02's tables: a simulated extract of the ACS Public Use Microdata Sample (PUMS).
 
-Linkage data (Lesson 00)
-------------------------
-:func:`linkage_tables` simulates the setting of Latanya Sweeney's re-identification of the
-Governor of Massachusetts (1997): a hospital publishes an "anonymized" discharge extract (names
-removed, but area, birth date and sex kept), and anyone can buy a public voter roll that lists
-the same three attributes next to each name. Joining the two on these *quasi-identifiers* puts
-names back on medical records. See ``data/README.md`` for the parameters and their provenance.
+:func:`generate_pums_sample` simulates an ACS 5-year PUMS extract (survey years 2018–2022) for
+the fictional city of Lakeport — housing records and person records with the public PUMS column
+names and codes — so that Lesson 02 can release average household income per area (PUMA). Every
+distribution parameter is listed, with its public source, next to its constant here and in
+``data/README.md`` ("Lesson 02").
 
-Census microdata (Lesson 02)
-----------------------------
-:func:`generate_pums_sample` simulates a small extract of the American Community Survey (ACS)
-Public Use Microdata Sample (PUMS) for a fictional city — housing records and person records
-with the public PUMS column names and codes — so that Lesson 02 can release average household
-income per area (PUMA). :func:`write_pums_sample` writes it as ``data/pums_households.csv`` and
-``data/pums_persons.csv``; :mod:`pets_helpers.census` reads those (or the real PUMS files).
+The shipped sample (5,000 housing records, seed 2022) is package data: :func:`load_course_pums`
+reads it through ``importlib.resources``, so an installed course finds it outside a clone;
+``data/make_pums_sample.py`` (→ :func:`write_pums_sample`) rewrites it byte for byte. The same
+reader, :func:`pets_helpers.census.read_pums`, reads the real PUMS files.
 """
 
 from __future__ import annotations
 
-import numbers
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .validation import check_positive_int
-
-# --- Parameters of the simulated population ------------------------------------------------
-
-#: The date the tables describe ("as of"); ages are measured on this day.
-REFERENCE_DATE = pd.Timestamp("2024-07-01")
-
-#: 5-digit area codes in the style of ACS PUMA / ZIP codes, and each area's share of the
-#: population. Sizes are deliberately unequal (from 12% down to 1.5%): people in a small area
-#: are easier to single out than people in a crowded one.
-AREAS = ("00101", "00102", "00103", "00201", "00202", "00301", "00302", "00303", "00304",
-         "00400", "00501", "00502", "00600", "00701", "00702", "00800", "00901", "00902",
-         "01000", "01100")
-AREA_SHARES = (0.12, 0.10, 0.09, 0.08, 0.07, 0.065, 0.06, 0.055, 0.05, 0.045, 0.04, 0.035,
-               0.03, 0.03, 0.025, 0.025, 0.02, 0.02, 0.02, 0.015)
-
-#: Adult age bands [low, high) and their shares, rounded from the age structure of US adults
-#: around 2020 (US Census Bureau); the open top band is cut at 90.
-AGE_BANDS = ((18, 25), (25, 35), (35, 45), (45, 55), (55, 65), (65, 75), (75, 85), (85, 90))
-AGE_SHARES = (0.12, 0.175, 0.165, 0.155, 0.165, 0.13, 0.065, 0.025)
-
-#: Share of women among US adults (about 51%).
-FEMALE_SHARE = 0.51
-
-#: The "sensitive" column of the released extract: a principal diagnosis and its share.
-DIAGNOSES = ("essential hypertension", "type 2 diabetes", "heart failure", "pneumonia",
-             "asthma", "depression", "hip fracture", "chronic kidney disease", "appendicitis",
-             "migraine")
-DIAGNOSIS_SHARES = (0.20, 0.15, 0.10, 0.10, 0.09, 0.09, 0.07, 0.07, 0.07, 0.06)
-
-# Names are first name + middle initial + last name, drawn *without replacement* from these
-# lists, so every simulated person has a different name (50 × 26 × 100 = 130,000 per sex).
-FIRST_NAMES_F = (
-    "Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica",
-    "Sarah", "Karen", "Lisa", "Nancy", "Betty", "Sandra", "Margaret", "Ashley", "Kimberly",
-    "Emily", "Donna", "Michelle", "Carol", "Amanda", "Melissa", "Deborah", "Stephanie",
-    "Dorothy", "Rebecca", "Sharon", "Laura", "Cynthia", "Amy", "Kathleen", "Angela", "Shirley",
-    "Brenda", "Emma", "Anna", "Pamela", "Nicole", "Samantha", "Katherine", "Christine", "Helen",
-    "Debra", "Rachel", "Carolyn", "Janet", "Maria", "Olivia", "Heather",
-)
-FIRST_NAMES_M = (
-    "James", "Robert", "John", "Michael", "David", "William", "Richard", "Joseph", "Thomas",
-    "Christopher", "Charles", "Daniel", "Matthew", "Anthony", "Mark", "Donald", "Steven",
-    "Andrew", "Paul", "Joshua", "Kenneth", "Kevin", "Brian", "George", "Timothy", "Ronald",
-    "Jason", "Edward", "Jeffrey", "Ryan", "Jacob", "Gary", "Nicholas", "Eric", "Jonathan",
-    "Stephen", "Larry", "Justin", "Scott", "Brandon", "Benjamin", "Samuel", "Gregory",
-    "Alexander", "Patrick", "Frank", "Raymond", "Jack", "Dennis", "Jerry",
-)
-LAST_NAMES = (
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
-    "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
-    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez", "Phillips", "Evans",
-    "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes", "Stewart", "Morris",
-    "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson",
-    "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson",
-    "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price",
-    "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez",
-)
-_INITIALS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# Alphabetical ranks, so the roster can be sorted like a printed roll ("Last, First M.") fast.
-_LAST_RANK = np.argsort(np.argsort(np.asarray(LAST_NAMES)))
-_FIRST_RANK = {name: rank for rank, name in
-               enumerate(sorted(set(FIRST_NAMES_F) | set(FIRST_NAMES_M)))}
-
-#: Bounds on the population size: at least enough people to have a few per area, at most as
-#: many as there are distinct names per sex allow.
-MIN_POPULATION = 100
-MAX_POPULATION = 200_000
-
-
-class LinkageTables(NamedTuple):
-    """The three tables of the linkage attack (unpack as ``released, roster, truth = ...``).
-
-    - ``released``: the "anonymized" hospital-discharge extract — ``record_id``, ``area``,
-      ``birth_date``, ``sex``, ``diagnosis``; one row per patient, in random order.
-    - ``roster``: the public voter roll — ``voter_id``, ``name``, ``area``, ``birth_date``,
-      ``sex``; a fraction of the population, sorted by name.
-    - ``truth``: ``record_id`` → ``name`` of every released record. Only for measuring an
-      attack; an attacker never has it.
-    """
-
-    released: pd.DataFrame
-    roster: pd.DataFrame
-    truth: pd.DataFrame
-
-
-def _check_seed(seed):
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be an integer ≥ 0 (or a numpy Generator), got {seed!r}; "
-                        "the tables are meant to be reproducible, e.g. seed=0.")
-    return np.random.default_rng(int(seed))
-
-
-def _names(rng, n: int, first_names) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` different names "First M. Last" for one sex, and their roll order (last, first, M)."""
-    n_first, n_init, n_last = len(first_names), len(_INITIALS), len(LAST_NAMES)
-    codes = rng.choice(n_first * n_init * n_last, size=n, replace=False)
-    first, rest = np.divmod(codes, n_init * n_last)
-    initial, last = np.divmod(rest, n_last)
-    obj = lambda seq: np.asarray(seq, dtype=object)  # noqa: E731 — object arrays add as str
-    names = obj(first_names)[first] + " " + obj(_INITIALS)[initial] + ". " + obj(LAST_NAMES)[last]
-    first_rank = np.array([_FIRST_RANK[name] for name in first_names])[first]
-    key = (_LAST_RANK[last] * len(_FIRST_RANK) + first_rank) * n_init + initial
-    return names, key
-
-
-def _population(rng, n: int) -> pd.DataFrame:
-    area = np.asarray(AREAS, dtype=object)[
-        rng.choice(len(AREAS), size=n, p=_normalized(AREA_SHARES))]
-    band = rng.choice(len(AGE_BANDS), size=n, p=_normalized(AGE_SHARES))
-    low = np.array([b[0] for b in AGE_BANDS])[band]
-    high = np.array([b[1] for b in AGE_BANDS])[band]
-    age_years = low + rng.random(n) * (high - low)  # exact age, uniform within the band
-    days_old = np.floor(age_years * 365.2425).astype("int64")
-    birth_date = REFERENCE_DATE - pd.to_timedelta(days_old, unit="D")
-    female = rng.random(n) < FEMALE_SHARE
-    name = np.empty(n, dtype=object)
-    roll_order = np.empty(n, dtype="int64")
-    name[female], roll_order[female] = _names(rng, int(female.sum()), FIRST_NAMES_F)
-    name[~female], roll_order[~female] = _names(rng, int((~female).sum()), FIRST_NAMES_M)
-    return pd.DataFrame({
-        "roll_order": roll_order,
-        "name": name,
-        "area": area,
-        "birth_date": pd.DatetimeIndex(birth_date).normalize(),
-        "sex": np.asarray(["M", "F"], dtype=object)[female.astype("int64")],
-    })
-
-
-def _normalized(shares) -> np.ndarray:
-    p = np.asarray(shares, dtype=float)
-    return p / p.sum()
-
-
-def linkage_tables(n_population: int = 100_000, n_released: int = 5_000,
-                   roster_fraction: float = 0.7, seed=0) -> LinkageTables:
-    """Simulate an "anonymized" hospital extract, a public voter roll and the truth behind both.
-
-    A population of ``n_population`` adults is drawn first: each person gets an area (20 areas of
-    unequal sizes, 5-digit codes like ACS PUMA or ZIP codes), a birth date (ages 18–89 with the
-    rough age structure of US adults, as of :data:`REFERENCE_DATE`), a sex (51% F) and a name
-    that no one else has. Then
-
-    - ``n_released`` people, chosen at random, appear in the hospital extract with their area,
-      birth date, sex and a diagnosis — but no name (record ids are assigned in random order);
-    - a random ``roster_fraction`` of the population (default 0.7: about 7 in 10 US adult
-      citizens are registered to vote) appears in the voter roll with their name.
-
-    So some released patients are missing from the roster (they cannot be re-identified), and
-    some share their (area, birth date, sex) with another person (an ambiguous match). The
-    setting is inspired by Sweeney (2000), who estimated that 87% of the US population is unique
-    on (5-digit ZIP, birth date, sex); Golle (2006) found 63% with 2000 census data. Here, with
-    about 5,000 people per area, most people are unique on the three attributes too.
-
-    Parameters
-    ----------
-    n_population : int
-        People in the simulated population, between 100 and 200,000.
-    n_released : int
-        Patients in the released extract, between 1 and ``n_population``.
-    roster_fraction : float
-        Fraction of the population on the public roster, in (0, 1].
-    seed : int ≥ 0 or numpy.random.Generator
-        The same seed always gives the same tables.
-
-    Returns
-    -------
-    LinkageTables
-        A named tuple ``(released, roster, truth)`` of pandas DataFrames.
-
-    Examples
-    --------
-    >>> released, roster, truth = linkage_tables(seed=1)
-    >>> list(released.columns)
-    ['record_id', 'area', 'birth_date', 'sex', 'diagnosis']
-    """
-    n_population = check_positive_int(n_population, "n_population", minimum=MIN_POPULATION)
-    if n_population > MAX_POPULATION:
-        raise ValueError(f"n_population must be at most {MAX_POPULATION:,} (the name lists give "
-                         f"each person a different name only up to that size), got "
-                         f"{n_population:,}.")
-    n_released = check_positive_int(n_released, "n_released")
-    if n_released > n_population:
-        raise ValueError(f"n_released ({n_released:,}) cannot exceed n_population "
-                         f"({n_population:,}): each released record is a different person.")
-    if (isinstance(roster_fraction, bool) or not isinstance(roster_fraction, numbers.Real)
-            or not 0.0 < float(roster_fraction) <= 1.0):
-        raise ValueError(f"roster_fraction must be a number in (0, 1] (the share of the "
-                         f"population on the public roster), got {roster_fraction!r}.")
-    rng = _check_seed(seed)
-
-    people = _population(rng, n_population)
-
-    patients = people.iloc[rng.choice(n_population, size=n_released, replace=False)]
-    record_id = np.arange(1, n_released + 1, dtype="int64")
-    diagnosis = np.asarray(DIAGNOSES, dtype=object)[
-        rng.choice(len(DIAGNOSES), size=n_released, p=_normalized(DIAGNOSIS_SHARES))]
-    released = pd.DataFrame({
-        "record_id": record_id,
-        "area": patients["area"].to_numpy(),
-        "birth_date": patients["birth_date"].to_numpy(),
-        "sex": patients["sex"].to_numpy(),
-        "diagnosis": diagnosis,
-    })
-    truth = pd.DataFrame({"record_id": record_id, "name": patients["name"].to_numpy()})
-
-    n_roster = max(1, int(round(float(roster_fraction) * n_population)))
-    voters = people.iloc[rng.choice(n_population, size=n_roster, replace=False)]
-    voters = (voters.sort_values("roll_order", kind="stable").drop(columns="roll_order")
-              .reset_index(drop=True))
-    voters.insert(0, "voter_id", [f"V{i:07d}" for i in range(1, n_roster + 1)])
-    roster = voters
-    return LinkageTables(released, roster, truth)
-
-
-# === Census microdata (Lesson 02) =============================================================
-#
-# A simulated extract of an ACS 5-year PUMS file (survey years 2018–2022) for the fictional city
-# of Lakeport. Column names and codes are those of the public PUMS data dictionary; every
-# distribution parameter is listed, with its public source, in ``data/README.md`` ("Lesson 02").
+from ..census import PumsTables, read_pums
+from ..randomness import data_rng
+from ..validation import check_positive_int
+from ._shares import choose_rows, normalized
 
 #: Survey years of the simulated 5-year sample and the income adjustment factor (ADJINC, a
 #: 7-digit integer with 6 implied decimal places) of each year's records, as published in the
@@ -395,7 +168,7 @@ PUMS_HOUSEHOLD_COLUMNS = ("RT", "SERIALNO", "PUMA", "ST", "ADJINC", "WGTP", "NP"
 PUMS_PERSON_COLUMNS = ("RT", "SERIALNO", "SPORDER", "PUMA", "ST", "ADJINC", "PWGTP", "AGEP",
                        "SEX", "SCHL", "RELSHIPP", "PINCP")
 
-#: File names of the shipped sample, in ``data/``.
+#: File names of the shipped sample (package data of :mod:`pets_helpers.datasets`, in ``data/``).
 PUMS_HOUSEHOLDS_FILE = "pums_households.csv"
 PUMS_PERSONS_FILE = "pums_persons.csv"
 #: Size and seed of the shipped sample (``data/make_pums_sample.py``).
@@ -416,12 +189,6 @@ class PumsSample(NamedTuple):
     households: pd.DataFrame
     persons: pd.DataFrame
 
-
-def _choose_rows(rng, probs: np.ndarray) -> np.ndarray:
-    """One category per row of ``probs`` (rows sum to 1), by inversion of the row CDFs."""
-    cdf = np.cumsum(probs, axis=1)
-    u = rng.random(len(probs))[:, None]
-    return np.minimum((u >= cdf).sum(axis=1), probs.shape[1] - 1)
 
 
 def _round_sig(x: np.ndarray, digits: int = 3) -> np.ndarray:
@@ -505,7 +272,7 @@ def _education(rng, age: np.ndarray, tilt: np.ndarray) -> np.ndarray:
     schl[school] = age[school] - 3                       # last grade completed: K (03) … 11 (14)
     young = (age >= 18) & (age <= 24)
     codes = np.array(list(PUMS_YOUNG_SCHL))
-    pick = codes[_choose_rows(rng, np.tile(_normalized(list(PUMS_YOUNG_SCHL.values())),
+    pick = codes[choose_rows(rng, np.tile(normalized(list(PUMS_YOUNG_SCHL.values())),
                                            (int(young.sum()), 1)))]
     ya = age[young]
     pick = np.where((pick == 22) & (ya < 23), 21, pick)   # master's from 23,
@@ -517,8 +284,9 @@ def _education(rng, age: np.ndarray, tilt: np.ndarray) -> np.ndarray:
     score = _GROUP_SCORE[_SCHL_GROUP[codes]]
     probs = base[None, :] * np.exp(tilt[adult][:, None] * score[None, :])
     probs /= probs.sum(axis=1, keepdims=True)
-    schl[adult] = codes[_choose_rows(rng, probs)]
+    schl[adult] = codes[choose_rows(rng, probs)]
     return schl
+
 
 
 def generate_pums_sample(n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
@@ -572,45 +340,88 @@ def generate_pums_sample(n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
     n = check_positive_int(n_households, "n_households", minimum=MIN_PUMS_HOUSEHOLDS)
     if n > MAX_PUMS_HOUSEHOLDS:
         raise ValueError(f"n_households must be at most {MAX_PUMS_HOUSEHOLDS:,}, got {n:,}.")
-    rng = _check_seed(seed)
-    pumas = PUMS_PUMAS
-    col = lambda field: np.array([getattr(p, field) for p in pumas])  # noqa: E731
+    rng = data_rng(seed)
+    # The steps draw from ``rng`` in this order; changing it changes the shipped sample.
+    housing = _housing_records(rng, n)
+    members = _occupied_households(rng, housing)
+    income, reported = _household_income(rng, housing, members)
+    pincp, hincp_occ = _person_incomes(rng, members, reported)
+    ten_occ = _tenure(rng, income, members.hh_age)
+    gq = _group_quarters_persons(rng, housing)
+    return _assemble(rng, housing, members, pincp, hincp_occ, ten_occ, gq)
 
-    # --- Housing records: area, survey year, kind (occupied / vacant / group quarters) -------
-    puma = rng.choice(len(pumas), size=n, p=_normalized(col("share")))
+
+def _profile(field: str) -> np.ndarray:
+    """One field of every PUMA profile, as an array indexed like :data:`PUMS_PUMAS`."""
+    return np.array([getattr(p, field) for p in PUMS_PUMAS])
+
+
+class _Housing(NamedTuple):
+    """The housing records before their people: one entry per record."""
+
+    puma: np.ndarray           # index into PUMS_PUMAS
+    adjinc: np.ndarray
+    gq: np.ndarray             # group-quarters person
+    occupied: np.ndarray       # occupied housing unit (neither GQ nor vacant)
+    serialno: np.ndarray
+    wgtp: np.ndarray
+    institutional: np.ndarray
+    typehugq: np.ndarray
+
+
+def _housing_records(rng, n: int) -> _Housing:
+    """Area, survey year, kind (occupied / vacant / group quarters), serial number, weight."""
+    puma = rng.choice(len(PUMS_PUMAS), size=n, p=normalized(_profile("share")))
     years = np.array(list(PUMS_ADJINC))
     year = years[rng.integers(0, len(years), size=n)]
     adjinc = np.array([PUMS_ADJINC[y] for y in years])[year - years[0]]
     u = rng.random(n)
-    gq = u < col("gq_share")[puma]
-    vacant = ~gq & (rng.random(n) < col("vacancy")[puma])
+    gq = u < _profile("gq_share")[puma]
+    vacant = ~gq & (rng.random(n) < _profile("vacancy")[puma])
     occupied = ~gq & ~vacant
     number = _distinct_integers(rng, n, 1, 10_000_000)
     serialno = np.array([f"{y}{'GQ' if g else 'HU'}{k:07d}"
                          for y, g, k in zip(year, gq, number)], dtype=object)
     wgtp = np.where(gq, 0, _lognormal_weights(rng, n))
-    institutional = gq & (rng.random(n) < col("gq_institutional")[puma])
+    institutional = gq & (rng.random(n) < _profile("gq_institutional")[puma])
     typehugq = np.where(gq, np.where(institutional, 2, 3), 1)
+    return _Housing(puma, adjinc, gq, occupied, serialno, wgtp, institutional, typehugq)
 
-    # --- Occupied units: householder age, household size, members --------------------------
-    occ = np.flatnonzero(occupied)
+
+class _Members(NamedTuple):
+    """The people of the occupied units: per unit (``occ``) and per person."""
+
+    occ: np.ndarray            # record index of each occupied unit
+    hh_age: np.ndarray         # householder's age, per unit
+    age_group: np.ndarray      # 0: < 25, 1: 25–64, 2: 65+, per unit
+    np_: np.ndarray            # persons, per unit
+    rel: np.ndarray            # RELSHIPP, per person
+    agep: np.ndarray
+    sex: np.ndarray
+    schl: np.ndarray
+    owner: np.ndarray          # unit (index into occ) of each person
+    sporder: np.ndarray
+    hh_row: np.ndarray         # person row of each unit's householder
+
+
+def _occupied_households(rng, housing: _Housing) -> _Members:
+    """Householder age, household size, and each member's relationship, age, sex, education."""
+    occ = np.flatnonzero(housing.occupied)
     m = len(occ)
     bands = np.array(PUMS_HOUSEHOLDER_AGE_BANDS)
     centers = bands.mean(axis=1)
     band_p = (np.asarray(PUMS_HOUSEHOLDER_AGE_SHARES)[None, :]
-              * np.exp(col("age_tilt")[:, None] * (centers[None, :] - 50.0) / 20.0))
+              * np.exp(_profile("age_tilt")[:, None] * (centers[None, :] - 50.0) / 20.0))
     band_p /= band_p.sum(axis=1, keepdims=True)
-    band = _choose_rows(rng, band_p[puma[occ]])
+    band = choose_rows(rng, band_p[housing.puma[occ]])
     hh_age = rng.integers(bands[band, 0], bands[band, 1])
     age_group = np.where(hh_age < 25, 0, np.where(hh_age < 65, 1, 2))
-    size_p = np.array([_normalized(v) for v in PUMS_SIZE_BY_AGE.values()])
-    size_class = _choose_rows(rng, size_p[age_group])          # 0..6 for 1..7+
+    size_p = np.array([normalized(v) for v in PUMS_SIZE_BY_AGE.values()])
+    size_class = choose_rows(rng, size_p[age_group])          # 0..6 for 1..7+
     large_sizes, large_p = PUMS_LARGE_SIZES
     np_ = np.where(size_class < 6, size_class + 1,
                    np.asarray(large_sizes)[rng.choice(len(large_sizes), size=m,
-                                                      p=_normalized(large_p))])
-    NP = np.where(gq, 1, 0)
-    NP[occ] = np_
+                                                      p=normalized(large_p))])
 
     rel, agep, sex, owner, sporder = [], [], [], [], []
     for i, (a, s) in enumerate(zip(hh_age, np_)):
@@ -622,24 +433,29 @@ def generate_pums_sample(n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
         sporder += list(range(1, len(r) + 1))
     rel, agep, sex = np.array(rel), np.array(agep), np.array(sex)
     owner, sporder = np.array(owner), np.array(sporder)
-    p_puma = puma[occ][owner]
-    schl = _education(rng, agep, col("education_tilt")[p_puma])
+    schl = _education(rng, agep, _profile("education_tilt")[housing.puma[occ][owner]])
     # Partners share the householder's education one time in three (assortative mating).
-    hh_row = np.flatnonzero(sporder == 1)                       # householder row of each unit
+    hh_row = np.flatnonzero(sporder == 1)
     partner = np.isin(rel, (21, 22, 23, 24)) & (agep >= 25) & (rng.random(len(rel)) < 1 / 3)
     hh_schl = schl[hh_row][owner]
     schl = np.where(partner & (hh_schl >= 16), hh_schl, schl)
+    return _Members(occ, hh_age, age_group, np_, rel, agep, sex, schl, owner, sporder, hh_row)
 
-    # --- Household income in 2022 dollars ---------------------------------------------------
-    hh_group = _SCHL_GROUP[schl[hh_row]]
+
+def _household_income(rng, housing: _Housing, members: _Members):
+    """Income of each occupied unit in 2022 dollars, and as reported (survey-year dollars)."""
+    occ, np_ = members.occ, members.np_
+    m = len(occ)
+    hh_group = _SCHL_GROUP[members.schl[members.hh_row]]
     effect = (np.log(np.asarray(PUMS_INCOME_BY_EDUCATION))[hh_group]
               + np.log(np.asarray(PUMS_INCOME_BY_SIZE))[np.minimum(np_, 7) - 1]
-              + np.log(np.asarray(PUMS_INCOME_BY_AGE))[age_group])
-    occ_puma = puma[occ]
-    mean_effect = (np.bincount(occ_puma, weights=effect, minlength=len(pumas))
-                   / np.maximum(np.bincount(occ_puma, minlength=len(pumas)), 1))
-    log_y = (np.log(col("median_income"))[occ_puma] + effect - mean_effect[occ_puma]
-             + col("sigma")[occ_puma] * rng.standard_normal(m))
+              + np.log(np.asarray(PUMS_INCOME_BY_AGE))[members.age_group])
+    occ_puma = housing.puma[occ]
+    k = len(PUMS_PUMAS)
+    mean_effect = (np.bincount(occ_puma, weights=effect, minlength=k)
+                   / np.maximum(np.bincount(occ_puma, minlength=k), 1))
+    log_y = (np.log(_profile("median_income"))[occ_puma] + effect - mean_effect[occ_puma]
+             + _profile("sigma")[occ_puma] * rng.standard_normal(m))
     income = np.exp(log_y)
     top = income > PUMS_PARETO_THRESHOLD
     income[top] = PUMS_PARETO_THRESHOLD * rng.random(int(top.sum())) ** (-1 / PUMS_PARETO_ALPHA)
@@ -651,11 +467,14 @@ def generate_pums_sample(n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
     income[loss] = -np.minimum(rng.lognormal(np.log(5_000), 1.0, int(loss.sum())),
                                -PUMS_HINCP_BOTTOM)
     # Survey-year dollars, as in the file: 2022 dollars divided by the year's ADJINC factor.
-    reported = income / (adjinc[occ] / 1e6)
+    reported = income / (housing.adjinc[occ] / 1e6)
+    return income, reported
 
-    # --- Person incomes: split the household's income among its members aged 15+ ----------
-    p = len(rel)
-    share = np.zeros(p)
+
+def _person_incomes(rng, members: _Members, reported: np.ndarray):
+    """Split each unit's reported income among its members aged 15+ (PINCP); HINCP is their sum."""
+    rel, agep, sporder, owner = members.rel, members.agep, members.sporder, members.owner
+    share = np.zeros(len(rel))
     share[sporder == 1] = 1.0
     is_partner = np.isin(rel, (21, 22, 23, 24))
     other_adult = (sporder > 1) & ~is_partner & (agep >= 18)
@@ -665,93 +484,119 @@ def generate_pums_sample(n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
     share[other_adult] = np.where(rng.random(int(other_adult.sum())) < 0.4, 0.0,
                                   rng.lognormal(np.log(0.35), 0.6, int(other_adult.sum())))
     share[teen] = np.where(rng.random(int(teen.sum())) < 0.7, 0.0, 0.03)
+    m = len(members.occ)
     total_share = np.bincount(owner, weights=share, minlength=m)
     hh_reported = reported[owner]
     pincp = np.where(hh_reported > 0, hh_reported * share / total_share[owner], 0.0)
-    pincp[hh_row] = np.where(reported < 0, reported, pincp[hh_row])   # losses: householder's
+    pincp[members.hh_row] = np.where(reported < 0, reported, pincp[members.hh_row])  # losses
     pincp = _round_sig(pincp, 3)
     pincp = np.minimum(pincp, PUMS_HINCP_TOP)
     hincp_occ = np.clip(np.bincount(owner, weights=pincp, minlength=m).round().astype("int64"),
                         PUMS_HINCP_BOTTOM, PUMS_HINCP_TOP)
-    pincp_missing = agep < 15
+    return pincp, hincp_occ
 
-    # --- Tenure of occupied units ------------------------------------------------------------
+
+def _tenure(rng, income: np.ndarray, hh_age: np.ndarray) -> np.ndarray:
+    """TEN of each occupied unit, from its income and householder age (:data:`_TENURE_COEF`)."""
     a0, a1, a2 = _TENURE_COEF
     logit = (a0 + a1 * np.log(np.maximum(income, 10_000) / 75_000)
              + a2 * (hh_age - 50) / 10)
+    m = len(income)
     own = rng.random(m) < 1 / (1 + np.exp(-logit))
     free_clear = rng.random(m) < np.where(hh_age >= 65, 0.6, 0.25)
     no_rent = rng.random(m) < 0.03
-    ten_occ = np.where(own, np.where(free_clear, 2, 1), np.where(no_rent, 4, 3))
+    return np.where(own, np.where(free_clear, 2, 1), np.where(no_rent, 4, 3))
 
-    # --- Group-quarters persons ----------------------------------------------------------------
-    g = np.flatnonzero(gq)
+
+class _GroupQuarters(NamedTuple):
+    """The persons of the group-quarters records (one per record)."""
+
+    g: np.ndarray              # record index
+    age: np.ndarray
+    sex: np.ndarray
+    schl: np.ndarray
+    pincp: np.ndarray
+    rel: np.ndarray
+
+
+def _group_quarters_persons(rng, housing: _Housing) -> _GroupQuarters:
+    """Nursing-home residents, prisoners, students in dormitories and other GQ residents."""
+    g = np.flatnonzero(housing.gq)
     ng = len(g)
-    inst = institutional[g]
+    inst = housing.institutional[g]
     nursing = inst & (rng.random(ng) < 0.6)
     prison = inst & ~nursing
     dorm = ~inst & (rng.random(ng) < 0.8)
-    gq_age = np.select([nursing, prison, dorm],
-                       [rng.integers(70, 100, ng), rng.integers(20, 61, ng),
-                        rng.integers(18, 23, ng)], rng.integers(20, 71, ng))
-    gq_female = rng.random(ng) < np.select([nursing, prison, dorm], [0.65, 0.1, 0.55], 0.45)
-    gq_sex = np.where(gq_female, 2, 1)
-    gq_schl = _education(rng, gq_age, np.zeros(ng))
+    age = np.select([nursing, prison, dorm],
+                    [rng.integers(70, 100, ng), rng.integers(20, 61, ng),
+                     rng.integers(18, 23, ng)], rng.integers(20, 71, ng))
+    female = rng.random(ng) < np.select([nursing, prison, dorm], [0.65, 0.1, 0.55], 0.45)
+    sex = np.where(female, 2, 1)
+    schl = _education(rng, age, np.zeros(ng))
     dorm_schl = np.array([16, 19, 21])[rng.choice(3, size=ng, p=[0.4, 0.55, 0.05])]
-    gq_schl = np.where(dorm, dorm_schl, gq_schl)
-    gq_income = np.select(
+    schl = np.where(dorm, dorm_schl, schl)
+    income = np.select(
         [nursing, prison, dorm],
         [rng.lognormal(np.log(18_000), 0.5, ng),
          np.where(rng.random(ng) < 0.7, 0.0, rng.lognormal(np.log(2_000), 1.0, ng)),
          np.where(rng.random(ng) < 0.4, 0.0, rng.lognormal(np.log(6_000), 0.8, ng))],
         np.where(rng.random(ng) < 0.3, 0.0, rng.lognormal(np.log(15_000), 0.8, ng)))
-    gq_pincp = _round_sig(gq_income / (adjinc[g] / 1e6), 3)
-    gq_rel = np.where(inst, 37, 38)
+    pincp = _round_sig(income / (housing.adjinc[g] / 1e6), 3)
+    rel = np.where(inst, 37, 38)
+    return _GroupQuarters(g, age, sex, schl, pincp, rel)
 
-    # --- Weights of persons -------------------------------------------------------------------
-    pwgtp_hu = np.maximum(1, np.round(wgtp[occ][owner] * rng.lognormal(0.0, 0.2, p))
+
+def _assemble(rng, housing: _Housing, members: _Members, pincp, hincp_occ, ten_occ,
+              gq: _GroupQuarters) -> PumsSample:
+    """Person weights, then the two tables with PUMS types, sorted by SERIALNO as the files are."""
+    occ, owner = members.occ, members.owner
+    pwgtp_hu = np.maximum(1, np.round(housing.wgtp[occ][owner]
+                                      * rng.lognormal(0.0, 0.2, len(members.rel)))
                           ).astype("int64")
-    pwgtp_gq = _lognormal_weights(rng, ng)
+    pwgtp_gq = _lognormal_weights(rng, len(gq.g))
 
-    # --- Assemble the two tables, sorted by SERIALNO as in the real files ---------------------
+    n = len(housing.puma)
+    NP = np.where(housing.gq, 1, 0)
+    NP[occ] = members.np_
     ten = np.zeros(n, dtype="int64")
     ten[occ] = ten_occ
     hincp = np.zeros(n, dtype="int64")
     hincp[occ] = hincp_occ
     households = pd.DataFrame({
         "RT": "H",
-        "SERIALNO": serialno,
-        "PUMA": np.array([p.code for p in pumas], dtype=object)[puma],
+        "SERIALNO": housing.serialno,
+        "PUMA": np.array([p.code for p in PUMS_PUMAS], dtype=object)[housing.puma],
         "ST": PUMS_STATE,
-        "ADJINC": pd.array(adjinc, dtype="Int64"),
-        "WGTP": pd.array(wgtp, dtype="Int64"),
+        "ADJINC": pd.array(housing.adjinc, dtype="Int64"),
+        "WGTP": pd.array(housing.wgtp, dtype="Int64"),
         "NP": pd.array(NP, dtype="Int64"),
-        "TYPEHUGQ": pd.array(typehugq, dtype="Int64"),
+        "TYPEHUGQ": pd.array(housing.typehugq, dtype="Int64"),
         "TEN": pd.array(ten, dtype="Int64"),
         "HINCP": pd.array(hincp, dtype="Int64"),
     })
-    households.loc[~occupied, ["TEN", "HINCP"]] = pd.NA
+    households.loc[~housing.occupied, ["TEN", "HINCP"]] = pd.NA
 
-    rec = np.concatenate([occ[owner], g])
+    rec = np.concatenate([occ[owner], gq.g])
+    ng = len(gq.g)
     persons = pd.DataFrame({
         "RT": "P",
-        "SERIALNO": serialno[rec],
-        "SPORDER": pd.array(np.concatenate([sporder, np.ones(ng, dtype="int64")]),
+        "SERIALNO": housing.serialno[rec],
+        "SPORDER": pd.array(np.concatenate([members.sporder, np.ones(ng, dtype="int64")]),
                             dtype="Int64"),
         "PUMA": households["PUMA"].to_numpy()[rec],
         "ST": PUMS_STATE,
-        "ADJINC": pd.array(adjinc[rec], dtype="Int64"),
+        "ADJINC": pd.array(housing.adjinc[rec], dtype="Int64"),
         "PWGTP": pd.array(np.concatenate([pwgtp_hu, pwgtp_gq]), dtype="Int64"),
-        "AGEP": pd.array(np.concatenate([agep, gq_age]), dtype="Int64"),
-        "SEX": pd.array(np.concatenate([sex, gq_sex]), dtype="Int64"),
-        "SCHL": pd.array(np.concatenate([schl, gq_schl]), dtype="Int64"),
-        "RELSHIPP": pd.array(np.concatenate([rel, gq_rel]), dtype="Int64"),
-        "PINCP": pd.array(np.concatenate([pincp, gq_pincp]), dtype="Int64"),
+        "AGEP": pd.array(np.concatenate([members.agep, gq.age]), dtype="Int64"),
+        "SEX": pd.array(np.concatenate([members.sex, gq.sex]), dtype="Int64"),
+        "SCHL": pd.array(np.concatenate([members.schl, gq.schl]), dtype="Int64"),
+        "RELSHIPP": pd.array(np.concatenate([members.rel, gq.rel]), dtype="Int64"),
+        "PINCP": pd.array(np.concatenate([pincp, gq.pincp]), dtype="Int64"),
     })
     persons.loc[persons["SCHL"] == 0, "SCHL"] = pd.NA
-    persons.loc[np.concatenate([pincp_missing, gq_age < 15]), "PINCP"] = pd.NA
+    persons.loc[np.concatenate([members.agep < 15, gq.age < 15]), "PINCP"] = pd.NA
 
-    households = (households.sort_values("SERIALNO", kind="stable").reset_index(drop=True))
+    households = households.sort_values("SERIALNO", kind="stable").reset_index(drop=True)
     persons = (persons.sort_values(["SERIALNO", "SPORDER"], kind="stable")
                .reset_index(drop=True))
     return PumsSample(households, persons)
@@ -775,80 +620,28 @@ def write_pums_sample(directory, n_households: int = PUMS_SAMPLE_HOUSEHOLDS,
     return paths
 
 
-# --- Credit applicants (Lesson 08) ----------------------------------------------------------
-# A loan book of a fictional consumer lender: one row per applicant, six features a bureau and
-# an application form provide, and whether the loan later defaulted. The features are drawn
-# with plausible marginals and correlations; the default flag follows a documented logistic
-# "true" risk model, so a logistic regression can recover it (AUC about 0.8). Parameters and
-# provenance: data/README.md, section "Lesson 08 — credit applicants".
 
-#: Feature columns of :func:`credit_applicants`, in the order the scoring model uses them.
-CREDIT_FEATURES = ("income", "debt_to_income", "credit_history_years", "open_accounts",
-                   "late_payments_2y", "utilization")
-
-#: Target share of defaults (≈ 7 %); the intercept below was calibrated on 10⁶ applicants.
-CREDIT_DEFAULT_RATE = 0.07
-
-#: The true risk model: logit P(default) = intercept + Σ coefficient · transformed feature.
-CREDIT_RISK_MODEL = {
-    "intercept": -3.17,
-    "log_income_vs_55k": -0.8,       # log(income / 55,000): higher income, lower risk
-    "debt_to_income": 3.0,           # × (DTI − 0.28)
-    "credit_history_years": -0.05,   # × (years − 10)
-    "open_accounts": 0.03,           # × (accounts − 9)
-    "late_payments_2y": 0.55,        # per late payment (30+ days) in the last two years
-    "utilization": 2.0,              # × (utilization − 0.33)
-}
+def course_sample_files():
+    """The two files of the shipped sample, as ``importlib.resources`` traversables
+    ``(households, persons)`` (readable with ``open()``; real paths for an unzipped install)."""
+    folder = resources.files(__package__) / "data"
+    return folder / PUMS_HOUSEHOLDS_FILE, folder / PUMS_PERSONS_FILE
 
 
-def credit_applicants(n: int = 5_000, seed=0) -> pd.DataFrame:
-    """Simulate ``n`` consumer-loan applicants with six features and a default flag.
+def load_course_pums() -> PumsTables:
+    """Read the simulated PUMS sample shipped with the course (package data ``pums_*.csv``).
 
-    Columns (see ``data/README.md`` for the distributions and their provenance):
-
-    - ``applicant_id``: 1…n;
-    - ``income``: gross annual income, USD (log-normal, median 55,000, rounded to 100);
-    - ``debt_to_income``: monthly debt payments / monthly income, 0–1.2 (mean ≈ 0.28);
-    - ``credit_history_years``: years since the first credit account (≤ age − 18);
-    - ``open_accounts``: open credit lines (≈ 9 on average, more with a longer history);
-    - ``late_payments_2y``: payments 30+ days late in the last 24 months (mostly 0);
-    - ``utilization``: revolving balance / revolving limit, 0–1 (mean ≈ 0.33, higher with DTI);
-    - ``default``: 1 if the loan defaulted within two years (≈ 7 % of applicants), drawn from
-      the logistic model :data:`CREDIT_RISK_MODEL`.
-
-    The same ``seed`` (int ≥ 0 or numpy Generator) always gives the same table; n ≥ 1.
-    The rows are simulated: no row describes a real person.
+    The files are produced by ``data/make_pums_sample.py`` (see ``data/README.md``): 5,000
+    housing records of the fictional city of Lakeport and their persons. The rows are simulated;
+    the same reader, :func:`pets_helpers.census.read_pums`, reads the real files.
     """
-    n = check_positive_int(n, "n")
-    if n > 10_000_000:
-        raise ValueError(f"n must be at most 10,000,000 (memory), got {n}.")
-    rng = _check_seed(seed)
-    age = rng.uniform(21.0, 70.0, n)
-    income = np.round(rng.lognormal(np.log(55_000.0), 0.55, n) / 100.0) * 100.0
-    income = np.maximum(income, 5_000.0)
-    dti = np.clip(rng.beta(2.2, 5.6, n) * 1.0 + 0.05 * rng.standard_normal(n), 0.0, 1.2)
-    history = np.minimum(age - 18.0, rng.gamma(2.5, 4.5, n))
-    history = np.round(np.maximum(history, 0.0), 1)
-    open_accounts = rng.poisson(4.0 + 0.45 * history)
-    util_raw = rng.beta(1.4, 2.8, n) + 0.35 * (dti - 0.28)
-    utilization = np.round(np.clip(util_raw, 0.0, 1.0), 3)
-    late = rng.poisson(0.25 * np.exp(2.0 * (utilization - 0.33) + 1.5 * (dti - 0.28)))
-    m = CREDIT_RISK_MODEL
-    logit = (m["intercept"]
-             + m["log_income_vs_55k"] * np.log(income / 55_000.0)
-             + m["debt_to_income"] * (dti - 0.28)
-             + m["credit_history_years"] * (history - 10.0)
-             + m["open_accounts"] * (open_accounts - 9.0)
-             + m["late_payments_2y"] * late
-             + m["utilization"] * (utilization - 0.33))
-    default = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype("int64")
-    return pd.DataFrame({
-        "applicant_id": np.arange(1, n + 1, dtype="int64"),
-        "income": income,
-        "debt_to_income": np.round(dti, 3),
-        "credit_history_years": history,
-        "open_accounts": open_accounts.astype("int64"),
-        "late_payments_2y": late.astype("int64"),
-        "utilization": utilization,
-        "default": default,
-    })
+    files = course_sample_files()
+    for file in files:
+        if not file.is_file():
+            raise FileNotFoundError(
+                f"The course sample {file.name} is missing from the installed pets_helpers "
+                f"package ({file}). Reinstall the course (pip install .), regenerate the files "
+                f"with 'python data/make_pums_sample.py', or read your own files with "
+                f"pets_helpers.census.read_pums().")
+    with resources.as_file(files[0]) as households, resources.as_file(files[1]) as persons:
+        return read_pums(households, persons)
