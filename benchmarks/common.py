@@ -152,6 +152,8 @@ def fmt_seconds(t: Timing | None) -> str:
     """'201 ms (195–210)' or '116 s (110–120)': median and IQR."""
     if t is None:
         return "—"
+    if t.q1 == t.q3:  # a single timed run: no spread to show
+        return f"{t.median * 1e3:.0f} ms" if t.median < 1 else f"{t.median:.1f} s"
     if t.median < 1:
         return f"{t.median * 1e3:.0f} ms ({t.q1 * 1e3:.0f}–{t.q3 * 1e3:.0f})"
     return f"{t.median:.1f} s ({t.q1:.1f}–{t.q3:.1f})"
