@@ -81,7 +81,10 @@ def check_same_venv(venv):
 
 def pins(path):
     """The `name==version` lines of requirements.txt that apply to this interpreter."""
-    from packaging.requirements import Requirement
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:  # a fresh venv has only pip, which vendors packaging
+        from pip._vendor.packaging.requirements import Requirement
 
     out = []
     with open(path) as f:
