@@ -8,7 +8,8 @@ FROM python:${PYTHON_VERSION}-slim-bookworm
 
 RUN apt-get update && apt-get install -y --no-install-recommends make \
     && rm -rf /var/lib/apt/lists/*
-RUN useradd --create-home --shell /bin/bash learner
+RUN useradd --create-home --shell /bin/bash learner \
+    && install -d -o learner -g learner /home/learner/pets-lab
 USER learner
 WORKDIR /home/learner/pets-lab
 # The venv lives outside the course folder, so that a bind mount of the folder (dev container,
