@@ -37,3 +37,33 @@ def test_missing_benchmark_only_peers_are_skipped_with_a_reason(script):
     for package in peers.values():
         assert f"peer skipped: {package} is not installed" in out.stdout
     assert "| " in out.stdout
+
+
+def test_plain_numpy_peers_are_unbiased_oracles():
+    """The LDP benchmark's plain-numpy peers compute the same estimates as the textbook protocols
+    (a fast but wrong peer would make the comparison meaningless): every item's estimate lies
+    within 6 standard deviations of the truth (pure-protocol variance; false-fail < 1e-7)."""
+    import math
+
+    import numpy as np
+
+    sys.path.insert(0, str(BENCHMARKS))
+    import bench_ldp
+
+    n, d, eps = 200_000, 32, 1.0
+    values = bench_ldp.zipf_values(n, d, 1.1, seed=5)
+    truth = np.bincount(values, minlength=d) / n
+    e = math.exp(eps)
+    g = int(round(e)) + 1
+    supports = {"GRR": (e / (e + d - 1), 1 / (e + d - 1)), "OUE": (0.5, 1 / (e + 1)),
+                "OLH": (e / (e + g - 1), 1 / g)}
+    for name, (p, q) in supports.items():
+        est = bench_ldp.numpy_peer(name, eps, d)(values, np.random.default_rng(11))
+        var = q * (1 - q) / (n * (p - q) ** 2) + truth * (1 - p - q) / (n * (p - q))
+        assert np.all(np.abs(est - truth) <= 6 * np.sqrt(var)), name
+    bits = (values == 0).astype(np.int8)
+    p = e / (1 + e)
+    est = bench_ldp.numpy_peer("RR", eps, d)(bits, np.random.default_rng(12))[0]
+    pi = bits.mean()
+    var = (p * (1 - p)) / (n * (2 * p - 1) ** 2)
+    assert abs(est - pi) <= 6 * math.sqrt(var)
