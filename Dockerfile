@@ -25,6 +25,8 @@ COPY --chown=learner . .
 RUN make install PYTHON=python3 VENV=$VENV
 
 EXPOSE 8888
-# JupyterLab listens on all of the container's interfaces (Docker publishes the port on the host's
-# 127.0.0.1 only) and keeps its default random token: open the URL with ?token=... it prints.
-CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "notebooks/00_welcome.ipynb"]
+# As `make lab`: the learner's copies of the lessons in work/ (missing ones copied, none
+# overwritten), then JupyterLab at the course root. It listens on all of the container's
+# interfaces (Docker publishes the port on the host's 127.0.0.1 only) and keeps its default
+# random token: open the URL with ?token=... it prints.
+CMD ["sh", "-c", "pets-course workspace && exec jupyter lab --ip=0.0.0.0 --port=8888 --no-browser work/00_welcome.ipynb"]

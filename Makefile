@@ -18,7 +18,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 IMAGE  := pets-lab
 
-.PHONY: lab test fast lint bench install deps check-venv release lab-container clean
+.PHONY: lab test fast lint bench install deps check-venv release lab-container clean progress reset
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "PETs Lab setup: no python3 found. Install Python 3.13 (or 3.12, 3.11) and run make again, or use make lab-container." >&2; exit 1; }
@@ -53,8 +53,24 @@ deps: check-venv $(DEPS)
 
 install: check-venv $(STAMP)
 
+# Your own copies of the lessons live in work/ (git-ignored): missing lessons are copied there
+# at every start, an existing file is never overwritten. JupyterLab opens at the repository root
+# (README, data/, all lessons in the file browser); its terminal finds pets-grade and
+# pets-course because the venv's bin comes first on PATH.
 lab: install
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_welcome.ipynb
+	$(BIN)/pets-course workspace
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab $(ROOT_FLAG) \
+	  --ServerApp.root_dir="$(CURDIR)" work/00_welcome.ipynb
+
+# Every lesson with your last grade, the hints you used and what is left.
+progress: install
+	@$(BIN)/pets-course progress
+
+# Put one lesson back to its release version (your copy is kept in work/backups/):
+# make reset LESSON=01
+reset: install
+	@test -n "$(LESSON)" || { echo "say which lesson: make reset LESSON=01"; exit 2; }
+	$(BIN)/pets-course reset "$(LESSON)"
 
 lint: install
 	$(BIN)/ruff check .
@@ -69,20 +85,19 @@ fast: install
 # The benchmark-only peers (pyproject's `bench` extra) go in first, without moving any pin.
 bench: install
 	$(BIN)/python -m pip install --quiet -c requirements.txt -e '.[bench]'
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_dp.py
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_ldp.py
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_he.py
+	for script in benchmarks/bench_*.py; do MPLBACKEND=Agg $(BIN)/python $$script || exit 1; done
 
 release: install
 	$(BIN)/pets-course release
 
 # The same course in a container (any OS with Docker): JupyterLab on http://127.0.0.1:8888 with
-# a token (printed below); your notebooks/ folder is mounted, so your work stays on your disk.
+# a token (printed below); your work/ folder is mounted, so your copies stay on your disk.
 lab-container:
 	@command -v docker >/dev/null || { echo "PETs Lab: make lab-container needs Docker (Docker Desktop on macOS/Windows, docker.io on Linux)." >&2; exit 1; }
 	@docker info >/dev/null 2>&1 || { echo "PETs Lab: Docker is installed but no Docker engine is running: start Docker Desktop (Linux: sudo systemctl start docker), then run make lab-container again." >&2; exit 1; }
 	docker build -t $(IMAGE) .
-	docker run --rm -it -p 127.0.0.1:8888:8888 -v "$(CURDIR)/notebooks:/home/learner/pets-lab/notebooks" $(IMAGE)
+	mkdir -p work
+	docker run --rm -it -p 127.0.0.1:8888:8888 -v "$(CURDIR)/work:/home/learner/pets-lab/work" $(IMAGE)
 
 clean:
 	rm -rf $(VENV)

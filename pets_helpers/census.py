@@ -36,6 +36,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .validation import check_not_text
+
 # --- What a PUMS extract must contain ---------------------------------------------------------
 
 #: Columns a housing-record file must have, and optional ones that are kept when present.
@@ -76,6 +78,28 @@ _DICTIONARY_HINT = ("It must be an ACS PUMS extract with the public column names
                     "data dictionary (e.g. psam_h06.csv for housing records, psam_p06.csv for "
                     "person records, from https://www.census.gov/programs-surveys/acs/"
                     "microdata.html).")
+
+
+_PLAIN_TABLE_HINT = ("For a table that is not in the PUMS layout, read it with "
+                     "pandas.read_csv(path, sep=...) and pass the DataFrame on directly, e.g. "
+                     "exact_mean_income_sql(frame, by='area', income='income') or "
+                     "pets_helpers.dp.dp_mean(frame['income'], lower, upper, epsilon).")
+
+_DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _delimiter(path: Path) -> str:
+    """Which separator the first line of ``path`` uses, in words (PUMS files use commas)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            first = f.readline()
+    except OSError:
+        return "an unknown separator"
+    counts = {d: first.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        return "nothing: the header is one field" if first.strip() else "nothing: an empty line"
+    return _DELIMITERS[best] + ("" if best == "," else ", but PUMS files use commas")
 
 
 class PumsFormatError(ValueError):
@@ -177,8 +201,12 @@ def _read_table(path, what: str, required, optional, extra_columns, puma_column)
             hint = " This looks like a person-record file: pass it as persons_csv."
         elif "SPORDER" in missing and "HINCP" in upper:
             hint = " This looks like a housing-record file: pass it as households_csv."
-        raise PumsFormatError(f"{what} {str(path)!r} has no column "
-                              f"{', '.join(repr(c) for c in missing)}. {_DICTIONARY_HINT}{hint}")
+        found = ", ".join(repr(c) for c in header[:15]) + (", …" if len(header) > 15 else "")
+        raise PumsFormatError(
+            f"{what} {str(path)!r} has no column {', '.join(repr(c) for c in missing)}. "
+            f"{_DICTIONARY_HINT}{hint} It needs the columns {', '.join(required)}; it has "
+            f"{len(header)} column(s): {found} (fields separated by {_delimiter(path)}). "
+            f"{_PLAIN_TABLE_HINT}")
     extra = [c for c in extra_columns if c in upper and c not in required and c not in optional]
     keep = [c for c in (*required, *optional) if c in upper] + extra
     position = {c: i for i, c in enumerate(upper)}
@@ -355,78 +383,130 @@ def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def exact_mean_income_sql(households: pd.DataFrame, by: str = "PUMA", *,
+def _align_as(line: str, width: int) -> str:
+    """Keep the ``AS`` aliases of a SELECT list in one column."""
+    if " AS " not in line:
+        return line
+    expression, alias = line.rsplit(" AS ", 1)
+    return f"{expression.rstrip():<{width}} AS {alias}"
+
+
+def mean_income_sql(by: str | None = "PUMA", *, records: str = "households",
+                    weighted: bool = False) -> str:
+    """The SQL text :func:`exact_mean_income_sql` runs, over a table named ``records``
+    (``"households"``, weight ``WGTP``; or ``"persons"``, weight ``PWGTP``) with columns
+    ``<by>``, ``income`` and the weight. ``by=None`` gives one ungrouped row."""
+    if records not in ("households", "persons"):
+        raise ValueError(f"records must be 'households' or 'persons', got {records!r}.")
+    sql = WEIGHTED_MEAN_INCOME_SQL if weighted else MEAN_INCOME_SQL
+    if records == "persons":
+        sql = sql.replace("weighted_households", "weighted_persons")
+        sql = re.sub(r"\bhouseholds\b", "persons", sql)
+        width = max(line.index(" AS ") for line in sql.splitlines() if " AS " in line)
+        sql = re.sub(r"\bWGTP\b", "PWGTP", sql)
+        sql = "\n".join(_align_as(line, width) for line in sql.splitlines())
+    if by is None:
+        sql = sql.replace("SELECT   PUMA,\n         ", "SELECT   ")
+        sql = sql.replace("\nGROUP BY PUMA\nORDER BY PUMA;", ";")
+    elif by != "PUMA":
+        column = _quote_identifier(by)
+        sql = re.sub(r"\bPUMA\b", lambda _: column, sql)
+    return sql
+
+
+def exact_mean_income_sql(households: pd.DataFrame, by: str | None = "PUMA", *,
                           income: str = INCOME_ADJUSTED, weighted: bool = False,
-                          return_sql: bool = False):
-    """Exact mean household income per area, computed with SQL in an in-memory SQLite database.
+                          records: str | None = None, return_sql: bool = False):
+    """Exact mean income per area (or overall), computed with SQL in an in-memory SQLite database.
 
     The table is loaded into ``sqlite3`` (standard library) as ``households(<by>, income,
-    WGTP)`` and queried with :data:`MEAN_INCOME_SQL` (or :data:`WEIGHTED_MEAN_INCOME_SQL`),
-    with ``PUMA`` replaced by ``by``. Households with a missing income (vacant units, group
-    quarters) are excluded; zero and negative incomes are kept. This is the exact,
-    non-private answer: publishing it lets anyone who knows all but one household of a small
-    area work out that household's income — which is what Lesson 02 prevents with noise.
+    WGTP)`` — or ``persons(<by>, income, PWGTP)`` for person records — and queried with
+    :data:`MEAN_INCOME_SQL` (or :data:`WEIGHTED_MEAN_INCOME_SQL`), with ``PUMA`` replaced by
+    ``by`` (see :func:`mean_income_sql`). Records with a missing income (vacant units, group
+    quarters; persons under 15) are excluded; zero and negative incomes are kept. This is the
+    exact, non-private answer: publishing it lets anyone who knows all but one household of a
+    small area work out that household's income — which is what Lesson 02 prevents with noise.
 
     Parameters
     ----------
     households : pandas.DataFrame
         Housing records, e.g. from :func:`read_pums` or
-        :func:`pets_helpers.datasets.load_course_pums`.
-    by : str
-        The area column (default ``"PUMA"``).
+        :func:`pets_helpers.datasets.load_course_pums` — or person records (see ``records``).
+    by : str or None
+        The area column (default ``"PUMA"``); ``None`` computes one mean over all records.
     income : str
-        The income column (default ``"income_adjusted"``, constant dollars; ``"HINCP"`` gives
-        survey-year dollars).
+        The income column (default ``"income_adjusted"``, constant dollars; ``"HINCP"`` or
+        ``"PINCP"`` give survey-year dollars). It must hold numbers: text is refused (see
+        :func:`pets_helpers.validation.check_not_text`).
     weighted : bool
-        Weight each household by ``WGTP`` (adds a ``weighted_households`` column).
+        Weight each record by ``WGTP`` (persons: ``PWGTP``); adds a ``weighted_households``
+        (``weighted_persons``) column.
+    records : {"households", "persons"} or None
+        What one row is, which names the count column and the weight. ``None`` (default):
+        person records if the table has a ``SPORDER`` column, else housing records.
     return_sql : bool
         Also return the SQL text that was run, as ``(result, sql)``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per area, sorted by area: ``<by>``, ``households`` (int), [``weighted_households``
-        (int)], ``mean_income`` (float).
+        One row per area, sorted by area (one row in all when ``by=None``): [``<by>``],
+        ``households`` or ``persons`` (int), [``weighted_…`` (int)], ``mean_income`` (float).
     """
     if not isinstance(households, pd.DataFrame):
         raise TypeError(f"households must be a pandas DataFrame (e.g. from read_pums), got "
                         f"{type(households).__name__}.")
+    if records is None:
+        records = "persons" if "SPORDER" in households.columns else "households"
+    elif records not in ("households", "persons"):
+        raise ValueError(f"records must be 'households' or 'persons' (or None to detect it), "
+                         f"got {records!r}.")
+    weight = "PWGTP" if records == "persons" else "WGTP"
     for name, role in ((by, "by"), (income, "income")):
+        if name is None and role == "by":
+            continue
         if not isinstance(name, str) or name not in households.columns:
             hint = (" read_pums() and load_course_pums() add it; or pass income='HINCP'."
                     if name == INCOME_ADJUSTED else "")
-            raise ValueError(f"{role}={name!r} is not a column of households (columns: "
+            raise ValueError(f"{role}={name!r} is not a column of {records} (columns: "
                              f"{', '.join(map(str, households.columns))}).{hint}")
-    if weighted and "WGTP" not in households.columns:
-        raise ValueError("weighted=True needs the housing weight column 'WGTP'.")
+    if weighted and weight not in households.columns:
+        raise ValueError(f"weighted=True needs the weight column {weight!r} of {records}.")
+    check_not_text(households[income].to_numpy(), f"column {income!r}")
     values = pd.to_numeric(households[income], errors="coerce")
     if (values.isna() & households[income].notna()).any():
         raise TypeError(f"column {income!r} must be numeric.")
     values = values.astype("float64")
     if np.isinf(values).any():
         raise ValueError(f"column {income!r} contains infinite values; fix them first.")
-    area = [None if pd.isna(a) else (a.item() if isinstance(a, np.generic) else a)
-            for a in households[by].astype(object).tolist()]
-    weights = (households["WGTP"].astype("float64") if "WGTP" in households.columns
+    weights = (households[weight].astype("float64") if weight in households.columns
                else pd.Series(1.0, index=households.index))
-    rows = [(a, (None if np.isnan(v) else v), (None if np.isnan(w) else w))
-            for a, v, w in zip(area, values.tolist(), weights.tolist())]
-
-    template = WEIGHTED_MEAN_INCOME_SQL if weighted else MEAN_INCOME_SQL
-    column = "PUMA" if by == "PUMA" else _quote_identifier(by)
-    sql = re.sub(r"\bPUMA\b", lambda _: column, template)
+    values_and_weights = [((None if np.isnan(v) else v), (None if np.isnan(w) else w))
+                          for v, w in zip(values.tolist(), weights.tolist())]
+    sql = mean_income_sql(by, records=records, weighted=weighted)
+    if by is None:
+        columns, rows = f"income REAL, {weight} REAL", values_and_weights
+    else:
+        area = [None if pd.isna(a) else (a.item() if isinstance(a, np.generic) else a)
+                for a in households[by].astype(object).tolist()]
+        column = "PUMA" if by == "PUMA" else _quote_identifier(by)
+        columns = f"{column}, income REAL, {weight} REAL"
+        rows = [(a, *vw) for a, vw in zip(area, values_and_weights)]
     db = sqlite3.connect(":memory:")
     try:
-        db.execute(f"CREATE TABLE households ({column}, income REAL, WGTP REAL)")
-        db.executemany("INSERT INTO households VALUES (?, ?, ?)", rows)
+        db.execute(f"CREATE TABLE {records} ({columns})")
+        placeholders = ", ".join("?" * (2 if by is None else 3))
+        db.executemany(f"INSERT INTO {records} VALUES ({placeholders})", rows)
         cursor = db.execute(sql)
         names = [d[0] for d in cursor.description]
         result = pd.DataFrame(cursor.fetchall(), columns=names)
     finally:
         db.close()
-    result = result.rename(columns={names[0]: by})
-    result["households"] = result["households"].astype("int64")
+    if by is not None:
+        result = result.rename(columns={names[0]: by})
+    result[records] = result[records].astype("int64")
     if weighted:
-        result["weighted_households"] = result["weighted_households"].round().astype("int64")
+        result[f"weighted_{records}"] = (result[f"weighted_{records}"].fillna(0).round()
+                                         .astype("int64"))
     result["mean_income"] = result["mean_income"].astype("float64")
     return (result, sql) if return_sql else result

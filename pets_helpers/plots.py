@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -44,7 +45,12 @@ def plot_mse_vs_epsilon(results: pd.DataFrame, ax=None, title="Error vs privacy 
                 label=f"{name} measured")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("ε (per user, per report)")
+    # one plain label per measured ε, no minor labels: log axes otherwise print overlapping
+    # "2×10⁻¹, 3×10⁻¹, …" labels when the range spans about a decade
+    eps = np.unique(results["epsilon"].to_numpy(dtype=float))
+    ax.set_xticks(eps, [f"{e:g}" for e in eps])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("ε (per report: one user's one answer)")
     ax.set_ylabel("mean squared error of a frequency")
     ax.set_title(title)
     ax.legend(fontsize=8, ncol=2)

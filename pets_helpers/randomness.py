@@ -31,6 +31,8 @@ import os
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from .validation import check_int
+
 
 class SecureGenerator:
     """Cryptographically secure, vectorized uniform sampler (AES-256-CTR keystream).
@@ -118,11 +120,4 @@ def data_rng(seed, name: str = "seed") -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be an integer ≥ 0 (or a numpy Generator), got "
-                        f"{type(seed).__name__} {seed!r}; data are meant to be "
-                        f"reproducible, e.g. {name}=0.")
-    if seed < 0:
-        raise ValueError(f"{name} must be an integer ≥ 0 (or a numpy Generator), got {seed!r}; "
-                         f"e.g. {name}=0.")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(check_int(seed, name, low=0))

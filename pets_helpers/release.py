@@ -2,7 +2,11 @@
 
 Each ``solutions/NN_name.ipynb`` becomes ``notebooks/NN_name.ipynb``: every answer between
 solution markers is replaced by a stub that raises ``NotDoneYet("L01.E2")`` (markdown answers
-by a prompt), outputs and execution counts are cleared, and no solution text is left.
+by a prompt), outputs and execution counts are cleared, and no solution text is left. The
+lesson's identity comes from the file name (``NN`` → lesson ``LNN``, see
+:mod:`pets_helpers.grading.discovery`): the notebook's ``pets.lesson`` metadata is stamped from
+it, and each exercise cell's header line takes its title from the lesson module
+(``# Exercise L01.E2 — <title>``).
 ``pets-course release --check`` exits 1 when ``notebooks/`` differs from what it would write.
 """
 
@@ -10,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 
+from .grading.discovery import get_lesson, lesson_ids
 from .grading.markers import BEGIN, END, exercise_of_cell
+from .workspace import add_commands
 
 MARKDOWN_STUB = "*Write your answer here.*"
 
@@ -48,18 +55,41 @@ def strip_solutions(source: str, exercise_id: str | None, where: str) -> str:
     return "\n".join(out)
 
 
-def student_version(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """The student notebook for one solution notebook (a new object; input untouched)."""
+def lesson_for(name: str):
+    """The lesson a solution file ``NN_name.ipynb`` is, from its name (None if not a lesson)."""
+    match = re.match(r"(\d{2})_", name)
+    lesson_id = f"L{match.group(1)}" if match else None
+    return get_lesson(lesson_id) if lesson_id in lesson_ids() else None
+
+
+def with_title(source: str, exercise_id: str, title: str) -> str:
+    """``source`` with its first line made ``# Exercise <id> — <title>``."""
+    lines = source.lstrip("\n").split("\n")
+    lines[0] = f"# Exercise {exercise_id} — {title}"
+    return "\n".join(lines)
+
+
+def student_version(solution: nbformat.NotebookNode, name: str,
+                    lesson=None) -> nbformat.NotebookNode:
+    """The student notebook for one solution notebook (a new object; input untouched).
+
+    With ``lesson`` (a :class:`~pets_helpers.grading.Lesson`), the metadata names it and each
+    exercise header carries the exercise's title from the lesson module.
+    """
     nb = copy.deepcopy(solution)
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index + 1}"
         exercise_id = exercise_of_cell(cell.source) if cell.cell_type == "code" else None
+        if exercise_id and lesson is not None:
+            cell.source = with_title(cell.source, exercise_id, lesson.exercise(exercise_id).title)
         cell.source = strip_solutions(cell.source, exercise_id, where)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
+    if lesson is not None:
+        nb.metadata["pets"] = {**nb.metadata.get("pets", {}), "lesson": lesson.id}
     return nb
 
 
@@ -75,7 +105,8 @@ def release(solutions: Path, notebooks: Path, check_only: bool = False) -> list[
     stale = []
     wanted = {src.name for src in sources}
     for src in sources:
-        text = render(student_version(nbformat.read(src, as_version=4), src.name))
+        text = render(student_version(nbformat.read(src, as_version=4), src.name,
+                                      lesson_for(src.name)))
         target = notebooks / src.name
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             stale.append(src.name)
@@ -99,7 +130,14 @@ def main(argv=None) -> int:
     rel.add_argument("--root", type=Path, default=Path.cwd(), help="the course repository")
     rel.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 if notebooks/ is out of date")
+    add_commands(sub)  # the learner's workspace, progress and reset
     args = parser.parse_args(argv)
+    if args.command != "release":
+        try:
+            return args.run(args)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"pets-course: {exc}", file=sys.stderr)
+            return 2
     try:
         stale = release(args.root / "solutions", args.root / "notebooks", args.check)
     except (FileNotFoundError, ValueError) as exc:

@@ -3,6 +3,14 @@
 Every public helper calls these before doing any work, so that a bad ε, δ, bound or data value
 raises one clear error that names the bad value and says how to fix it, instead of silently
 producing a wrong (or non-private) answer.
+
+One rule for every scalar, as in scikit-learn's ``check_scalar``: a value of the wrong *type*
+(a string, a bool, None, an array where one number is expected) raises ``TypeError``; a value
+of the right type but outside its range (NaN, infinity, a negative scale, ε = 0) raises
+``ValueError``. Numbers written as text (``"0.5"``) are refused, never parsed: convert them first
+(``float(x)``, or ``pandas.to_numeric(column)`` for a table column). The building blocks are
+:func:`check_real` and :func:`check_int`; the named validators below are those two with the
+range and the advice of one parameter.
 """
 
 from __future__ import annotations
@@ -56,30 +64,37 @@ def _interval(low, high, left: bool, right: bool) -> str:
     return f" in {'[' if left else '('}{low:g}, {high:g}{']' if right else ')'}"
 
 
+def check_int(x, name: str, *, low=None, high=None) -> int:
+    """Return ``x`` as an int in [``low``, ``high``] (a missing bound is unbounded), or raise.
+
+    ``TypeError`` unless ``x`` is an integer (a bool or a float such as ``3.0`` is not);
+    ``ValueError`` outside the range. The message names ``name`` and the bad value.
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}.")
+    if (low is not None and x < low) or (high is not None and x > high):
+        if high is None:
+            where = f" ≥ {low}"
+        elif low is None:
+            where = f" ≤ {high}"
+        else:
+            where = f" in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer{where}, got {x!r}.")
+    return int(x)
+
+
 def check_epsilon(epsilon, name: str = "epsilon") -> float:
     """Return ``epsilon`` as a float, or raise if it is not a finite number > 0."""
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(epsilon).__name__} {epsilon!r}.")
-    value = float(epsilon)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(
-            f"{name} must be a finite number > 0, got {epsilon!r}. "
-            f"ε = 0 would mean no information at all and ε = inf no privacy; pick e.g. {name}=1.0."
-        )
-    return value
+    return check_real(epsilon, name, low=0, closed="neither",
+                      hint=f"ε = 0 would mean no information at all and ε = inf no privacy; "
+                           f"pick e.g. {name}=1.0.")
 
 
 def check_delta(delta, name: str = "delta") -> float:
     """Return ``delta`` as a float, or raise if it is not in [0, 1)."""
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(delta).__name__} {delta!r}.")
-    value = float(delta)
-    if not math.isfinite(value) or not 0.0 <= value < 1.0:
-        raise ValueError(
-            f"{name} must lie in [0, 1), got {delta!r}; in practice choose δ much smaller than "
-            f"1/n (e.g. 1e-6 for a million people)."
-        )
-    return value
+    return check_real(delta, name, low=0, high=1, closed="left",
+                      hint="In practice choose δ much smaller than 1/n (e.g. 1e-6 for a million "
+                           "people).")
 
 
 def check_positive_delta(delta, why: str, name: str = "delta") -> float:
@@ -92,18 +107,12 @@ def check_positive_delta(delta, why: str, name: str = "delta") -> float:
 
 def check_positive_int(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise if it is not an integer ≥ ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}.")
-    return int(value)
+    return check_int(value, name, low=minimum)
 
 
 def check_probability(p, name: str) -> float:
-    """Return ``p`` as a float, or raise if it is not in [0, 1]."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}.")
-    return float(p)
+    """Return ``p`` as a float, or raise if it is not a probability in [0, 1]."""
+    return check_real(p, name, low=0, high=1, closed="both", hint="It is a probability.")
 
 
 def check_domain_values(values, domain_size: int, name: str = "values") -> np.ndarray:
@@ -153,23 +162,14 @@ def check_binary(values, name: str = "bits") -> np.ndarray:
 def check_positive(value, name: str) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0 (a scale, a bound
     on sensitivity, a granularity, …)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}.")
-    result = float(value)
-    if not math.isfinite(result) or result <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return result
+    return check_real(value, name, low=0, closed="neither")
 
 
 def check_bounds(lower, upper, names: tuple[str, str] = ("lower", "upper")) -> tuple[float, float]:
     """Return (lower, upper) as floats, or raise unless both are finite and lower < upper."""
     out = []
     for name, value in zip(names, (lower, upper)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}.")
-        if not math.isfinite(float(value)):
-            raise ValueError(f"{name} must be a finite number, got {value!r}.")
-        out.append(float(value))
+        out.append(check_real(value, name))
     if not out[0] < out[1]:
         hint = "swap them" if out[0] > out[1] else "the range is empty"
         raise ValueError(
@@ -179,12 +179,39 @@ def check_bounds(lower, upper, names: tuple[str, str] = ("lower", "upper")) -> t
     return out[0], out[1]
 
 
+def check_not_text(values, name: str = "values") -> np.ndarray:
+    """Return ``values`` as a numpy array, or raise ``TypeError`` if it holds text.
+
+    The one rule for numbers written as text, wherever they come from (a numpy string array, a
+    pandas column of strings of dtype object or ``string``): refuse them, naming the first one,
+    and say how to convert. Other entries (numbers, None, NaN) are left to the caller.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "USO":
+        return arr
+    text = (np.ones(arr.shape, dtype=bool) if arr.dtype.kind in "US"
+            else np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)(arr).astype(bool))
+    if text.any():
+        flat = arr.reshape(-1)
+        i = int(np.flatnonzero(text.reshape(-1))[0])
+        where = np.unravel_index(i, arr.shape) if arr.ndim > 1 else i
+        entry = flat[i].item() if isinstance(flat[i], np.generic) else flat[i]
+        raise TypeError(
+            f"{name} must hold numbers, but it holds text ({entry!r} at position {where}). "
+            f"Convert it first: pandas.to_numeric(column) for a table column (errors='coerce' "
+            f"turns unparsable entries into NaN), or numpy.asarray(values, dtype=float)."
+        )
+    return arr
+
+
 def check_finite_array(values, name: str = "values") -> np.ndarray:
     """Return ``values`` as a float64 array (any shape), or raise on NaN/inf or non-numbers.
 
-    The error names the first offending entry and its position.
+    The error names the first offending entry and its position. Text is refused, whether it
+    comes as a numpy string array or as a pandas column of strings (dtype object or
+    ``string``): numbers written as text are never parsed silently (see the module docstring).
     """
-    arr = np.asarray(values)
+    arr = check_not_text(values, name)
     if arr.dtype.kind == "O":
         try:
             arr = arr.astype(np.float64)

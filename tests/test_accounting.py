@@ -18,13 +18,14 @@ from pets_helpers.accounting import (
     LedgerEntry,
     PrivacyAccountant,
     ZCDPAccountant,
+    ZCDPEntry,
     advanced_composition,
     allocate_budget,
     best_composition,
     compose_rho,
     epsilon_to_rho,
     gaussian_rho,
-    gaussian_sigma,
+    gaussian_sigma_for_rho,
     laplace_epsilon_for_error,
     laplace_epsilon_for_std,
     laplace_rho,
@@ -194,7 +195,7 @@ def test_rho_to_epsilon_is_the_ckS_infimum():
 
 def test_zcdp_hand_values():
     assert gaussian_rho(2.0, 4.0) == pytest.approx(4.0 / 32.0)
-    assert gaussian_sigma(2.0, 0.125) == pytest.approx(4.0)
+    assert gaussian_sigma_for_rho(2.0, 0.125) == pytest.approx(4.0)
     assert laplace_rho(0.5) == pytest.approx(0.125)
     assert compose_rho([0.1, 0.2, 0.3]) == pytest.approx(0.6)
     simple = 0.5 + 2 * math.sqrt(0.5 * math.log(1e5))
@@ -376,6 +377,9 @@ def test_zcdp_accountant():
     with pytest.raises(BudgetExceeded):
         acc.spend_gaussian(1.0, 1.0)
     assert len(acc) == 2
+    assert acc.ledger[0] == ZCDPEntry("mean", pytest.approx(0.005), "gaussian")
+    assert acc.ledger[1].rho == pytest.approx(0.005) and acc.ledger[1].kind == "pure"
+    assert not hasattr(acc.ledger[0], "epsilon")          # ρ is not stored under the name ε
     while acc.can_spend_rho(0.001):
         acc.spend_rho(0.001)
     assert acc.epsilon(1e-6) <= 1.0

@@ -82,8 +82,10 @@ def test_generator_rejects_bad_arguments():
         generate_pums_sample(10)
     with pytest.raises(TypeError, match="n_households"):
         generate_pums_sample(1000.5)
-    with pytest.raises(TypeError, match="seed"):
+    with pytest.raises(ValueError, match="seed must be an integer ≥ 0"):   # a bad value
         generate_pums_sample(100, seed=-1)
+    with pytest.raises(TypeError, match="seed"):                          # a bad type
+        generate_pums_sample(100, seed="1")
 
 
 def test_generated_columns_codes_and_types(generated):
@@ -311,3 +313,67 @@ def test_sql_helper_rejects_bad_input(generated):
         exact_mean_income_sql(generated.households)        # no income_adjusted column yet
     with pytest.raises(ValueError, match="by='COUNTY'"):
         exact_mean_income_sql(generated.households, by="COUNTY", income="HINCP")
+
+
+# --- bad input found on real census data (issue 7) -------------------------------------------
+
+def test_read_pums_on_a_plain_table_names_needed_and_found_columns_and_the_delimiter(tmp_path):
+    plain = write(tmp_path / "ca.csv", "SERIALNO;AGE;SEX;INCOME;COUNTY\n1;34;F;50000;Alameda\n")
+    with pytest.raises(PumsFormatError) as info:
+        read_pums(plain)
+    msg = str(info.value)
+    assert "needs the columns SERIALNO, PUMA, ST, ADJINC, WGTP, NP, HINCP" in msg
+    assert "'SERIALNO;AGE;SEX;INCOME;COUNTY'" in msg and "1 column(s)" in msg
+    assert "semicolons, but PUMS files use commas" in msg
+    assert "pandas.read_csv(path, sep=...)" in msg
+    commas = write(tmp_path / "ca2.csv", "id,age,income\n1,34,50000\n")
+    with pytest.raises(PumsFormatError, match=r"3 column\(s\): 'id', 'age', 'income' "
+                                              r"\(fields separated by commas\)"):
+        read_pums(commas)
+
+
+def test_sql_mean_can_be_ungrouped(shipped):
+    households = shipped.households
+    overall = exact_mean_income_sql(households, by=None)
+    assert list(overall.columns) == ["households", "mean_income"] and len(overall) == 1
+    known = households["income_adjusted"].dropna()
+    assert overall["households"].iloc[0] == len(known)
+    assert np.isclose(overall["mean_income"].iloc[0], known.mean(), rtol=1e-12)
+    result, sql = exact_mean_income_sql(households, by=None, weighted=True, return_sql=True)
+    assert "GROUP BY" not in sql
+    assert np.isclose(result["mean_income"].iloc[0],
+                      np.average(known, weights=households.loc[known.index, "WGTP"]), rtol=1e-12)
+
+
+def test_sql_mean_of_person_records_counts_persons(shipped):
+    persons = shipped.persons
+    result, sql = exact_mean_income_sql(persons, weighted=True, return_sql=True)
+    assert list(result.columns) == ["PUMA", "persons", "weighted_persons", "mean_income"]
+    assert "FROM     persons" in sql and "PWGTP" in sql and "households" not in sql
+    known = persons.dropna(subset=["income_adjusted"])
+    assert result["persons"].sum() == len(known)
+    forced = exact_mean_income_sql(shipped.households, records="persons", income="HINCP",
+                                   by=None)
+    assert list(forced.columns) == ["persons", "mean_income"]
+    with pytest.raises(ValueError, match="records must be"):
+        exact_mean_income_sql(persons, records="people")
+
+
+def test_sql_mean_refuses_an_income_column_of_text(shipped):
+    households = shipped.households.head(50).copy()
+    households["income_adjusted"] = households["income_adjusted"].astype(str)
+    with pytest.raises(TypeError, match=r"column 'income_adjusted' must hold numbers.*to_numeric"):
+        exact_mean_income_sql(households)
+
+
+def test_mean_income_sql_text():
+    from pets_helpers.census import mean_income_sql
+
+    assert mean_income_sql() == MEAN_INCOME_SQL
+    assert mean_income_sql(weighted=True) == WEIGHTED_MEAN_INCOME_SQL
+    persons = mean_income_sql(records="persons", weighted=True)
+    assert "WGTP" not in persons.replace("PWGTP", "") and "households" not in persons
+    columns = {line.index(" AS ") for line in persons.splitlines() if " AS " in line}
+    assert len(columns) == 1                                   # aliases stay aligned
+    with pytest.raises(ValueError, match="records must be"):
+        mean_income_sql(records="people")

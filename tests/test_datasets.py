@@ -103,9 +103,9 @@ def test_default_size_is_fast():
     (dict(n_population=1000.0), TypeError, "n_population must be an integer"),
     (dict(n_released=0), ValueError, "n_released must be an integer ≥ 1"),
     (dict(n_population=1000, n_released=2000), ValueError, "cannot exceed n_population"),
-    (dict(roster_fraction=0), ValueError, "roster_fraction must be a number in (0, 1]"),
+    (dict(roster_fraction=0), ValueError, "roster_fraction must be a finite number in (0, 1]"),
     (dict(roster_fraction=1.5), ValueError, "roster_fraction"),
-    (dict(roster_fraction="0.7"), ValueError, "roster_fraction"),
+    (dict(roster_fraction="0.7"), TypeError, "roster_fraction must be a real number, got str"),
     (dict(seed=-1), ValueError, "seed must be an integer ≥ 0"),
     (dict(seed="abc"), TypeError, "seed"),
 ])

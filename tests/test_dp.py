@@ -299,9 +299,16 @@ def test_dp_mean_mse_without_values_and_its_checks():
     assert dp_mean_mse(2, 10.0, 0, 10, 1.0, true_values=vals) > 25.0
 
 
-def test_dp_mean_on_empty_data_is_still_a_release():
-    res = dp_mean([], 0, 1, 1.0, rng=11)
+def test_dp_mean_on_empty_data_is_still_a_release_and_warns_the_curator():
+    from pets_helpers.dp import EmptyDataWarning
+
+    with pytest.warns(EmptyDataWarning, match="no records"):
+        res = dp_mean([], 0, 1, 1.0, rng=11)
     assert math.isfinite(res.estimate)
+    empty = pd.DataFrame({"g": pd.Series([], dtype=object), "x": pd.Series([], dtype=float)})
+    with pytest.warns(EmptyDataWarning, match="frame is empty"):
+        table = dp_grouped_mean(empty, "g", "x", 0, 1, 1.0, rng=11, groups=["a", "b"])
+    assert list(table.index) == ["a", "b"] and np.isfinite(table["estimate"]).all()
 
 
 # --------------------------------------------------------------------------- grouped mean

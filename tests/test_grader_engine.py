@@ -74,11 +74,29 @@ def test_loop_that_swallows_interrupts_still_fails_in_bounded_time(tmp_path):
     assert not report.results[1].passed
 
 
-def test_dead_kernel_fails_remaining_exercises_never_passes(tmp_path):
+def test_a_cell_that_kills_the_kernel_costs_only_what_depends_on_it(tmp_path):
     die = "import os\nos._exit(1)"
     report = grade(write(tmp_path, GOOD["E1"], die, GOOD["E2"], GOOD["E3"]))
+    assert report.score == report.max_score  # restarted, cells before re-run, cell 2 skipped
+    assert report.cell_problems == ["code cell 2: dead"]
+    fatal_exercise = "# Exercise L99.E2\nanswer = 42\nimport os\nos._exit(1)"
+    report = grade(write(tmp_path, GOOD["E1"], fatal_exercise, GOOD["E3"]))
+    assert passed(report) == {"L99.E1": True, "L99.E2": False, "L99.E3": True}
+    assert "kernel died while running the cell of L99.E2" in report.results[1].message
+
+
+def test_a_function_that_kills_the_kernel_fails_only_its_exercise(tmp_path):
+    killer = "# Exercise L99.E1\ndef double(x):\n    import os\n    os._exit(3)"
+    report = grade(write(tmp_path, killer, GOOD["E2"], GOOD["E3"]))
+    assert passed(report) == {"L99.E1": False, "L99.E2": True, "L99.E3": True}
+    assert "being checked" in report.results[0].message
+
+
+def test_a_kernel_that_keeps_dying_scores_zero_never_passes(tmp_path):
+    die = "import os\nos._exit(1)"
+    report = grade(write(tmp_path, GOOD["E1"], GOOD["E2"], GOOD["E3"], die, die, die, die))
     assert report.score == 0
-    assert all("kernel died while running code cell 2" in r.message for r in report.results)
+    assert all("kept dying" in r.message for r in report.results)
 
 
 def test_tampering_in_the_learner_namespace_cannot_pass_a_wrong_answer(tmp_path):

@@ -13,7 +13,6 @@ from pets_helpers.he import (
     CKKSParams,
     DepthExhausted,
     InsecureParameters,
-    check_depth,
     error_vs_depth,
     explain_scale_error,
     guard_depth,
@@ -166,7 +165,7 @@ def test_impossible_precision_and_bad_arguments():
 # ---- depth: guard before, explain after -------------------------------------------------
 def test_guard_depth_raises_before_tenseal_and_names_the_depth():
     assert guard_depth(SMALL, 0) == 1
-    assert check_depth(SMALL, 1) == 0
+    assert guard_depth(SMALL, 1) == 0
     with pytest.raises(DepthExhausted) as err:
         guard_depth(SMALL, 2)
     msg = str(err.value)

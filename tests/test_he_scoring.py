@@ -70,9 +70,15 @@ def test_polynomial_fit_error_bound_and_monotonicity():
     assert fit_sigmoid_polynomial(4.0, degree=5).max_error < poly.max_error
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, math.inf, float("nan"), "8"])
+@pytest.mark.parametrize("bad", [0, -1.0, math.inf, float("nan")])
 def test_polynomial_rejects_bad_bound(bad):
     with pytest.raises(ValueError):
+        fit_sigmoid_polynomial(bad)
+
+
+@pytest.mark.parametrize("bad", ["8", None, True])
+def test_polynomial_rejects_a_bound_of_the_wrong_type(bad):
+    with pytest.raises(TypeError, match="score_bound must be a real number"):
         fit_sigmoid_polynomial(bad)
 
 
@@ -84,7 +90,7 @@ def test_model_folds_standardization_and_bound_into_weights(model):
     np.testing.assert_allclose(x @ w + b, model.logits(test) / model.score_bound, atol=1e-12)
     z = model.logits(credit_applicants(5_000, seed=0))
     assert model.score_bound >= np.max(np.abs(z))  # observed training range covered
-    assert model.depth == 3 and model.check_depth() == 0
+    assert model.depth == 3 and model.guard_depth() == 0
 
 
 def test_depth_fits_the_scoring_params_and_a_shallower_set_is_refused(model):

@@ -1,4 +1,5 @@
-"""`make lab` serves the course: JupyterLab starts from the venv and opens the first lesson."""
+"""`make lab` serves the course: JupyterLab starts from the venv at the repository root and opens
+the first lesson."""
 
 import json
 import os
@@ -39,6 +40,13 @@ def test_jupyterlab_serves_the_welcome_notebook(tmp_path):
                 assert server.poll() is None, "jupyter lab exited"
                 assert time.monotonic() < deadline, "jupyter lab did not start in 60 s"
                 time.sleep(0.5)
+        # the file browser opens at the repository root: README, data/README.md, every lesson
+        with urllib.request.urlopen(f"{base}/api/contents/?token={token}", timeout=10) as resp:
+            names = {item["name"] for item in json.load(resp)["content"]}
+        assert {"README.md", "data", "notebooks"} <= names, names
+        url = f"{base}/api/contents/data/README.md?token={token}"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            assert json.load(resp)["type"] == "file"
         url = f"{base}/api/contents/notebooks/00_welcome.ipynb?token={token}"
         with urllib.request.urlopen(url, timeout=10) as resp:
             model = json.load(resp)

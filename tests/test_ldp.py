@@ -23,8 +23,8 @@ from pets_helpers.ldp import (
     OptimizedLocalHashing,
     OptimizedUnaryEncoding,
     best_oracle,
-    check_ldp,
-    check_oracle_ldp,
+    verify_ldp,
+    verify_oracle_ldp,
     olh_report_bits,
     randomized_response,
     rr_estimate,
@@ -85,10 +85,10 @@ def olh_seeds(count: int, seed: int = 7):
 
 @pytest.mark.parametrize("epsilon", EPSILONS)
 def test_warner_rr_is_exactly_epsilon_ldp(epsilon):
-    result = check_ldp(lambda x, y: rr_report_probability(x, y, epsilon), [0, 1], [0, 1], epsilon)
+    result = verify_ldp(lambda x, y: rr_report_probability(x, y, epsilon), [0, 1], [0, 1], epsilon)
     assert result.satisfied
     assert result.max_ratio == pytest.approx(math.exp(epsilon), rel=1e-12)
-    doubled = check_ldp(
+    doubled = verify_ldp(
         lambda x, y: rr_report_probability(x, y, 2 * epsilon), [0, 1], [0, 1], epsilon
     )
     assert not doubled.satisfied
@@ -99,10 +99,10 @@ def test_warner_rr_is_exactly_epsilon_ldp(epsilon):
 @pytest.mark.parametrize("name", ["GRR", "OUE"])
 def test_oracle_is_exactly_epsilon_ldp(name, epsilon):
     oracle = make_oracle(name, epsilon, 4)
-    result = check_oracle_ldp(oracle)
+    result = verify_oracle_ldp(oracle)
     assert result.satisfied
     assert result.max_ratio == pytest.approx(math.exp(epsilon), rel=1e-12)  # optimal: tight
-    assert not check_oracle_ldp(make_oracle(name, 2 * epsilon, 4), epsilon=epsilon).satisfied
+    assert not verify_oracle_ldp(make_oracle(name, 2 * epsilon, 4), epsilon=epsilon).satisfied
 
 
 @pytest.mark.parametrize("epsilon", EPSILONS)
@@ -112,7 +112,7 @@ def test_olh_is_exactly_epsilon_ldp_for_every_seed(epsilon):
     oracle, stronger = OptimizedLocalHashing(epsilon, 4), OptimizedLocalHashing(2 * epsilon, 4)
     ratios = []
     for seed in olh_seeds(20):
-        result = check_oracle_ldp(oracle, outputs=oracle.output_space(seed))
+        result = verify_oracle_ldp(oracle, outputs=oracle.output_space(seed))
         assert result.satisfied
         ratios.append(result.max_ratio)
         distinct = {hashing.bucket_scalar(*seed, v, oracle.g) for v in range(4)}
@@ -120,7 +120,7 @@ def test_olh_is_exactly_epsilon_ldp_for_every_seed(epsilon):
         assert result.max_ratio == pytest.approx(expected, rel=1e-12)
     assert max(ratios) == pytest.approx(math.exp(epsilon), rel=1e-12)
     violations = [
-        not check_oracle_ldp(stronger, epsilon, outputs=stronger.output_space(s)).satisfied
+        not verify_oracle_ldp(stronger, epsilon, outputs=stronger.output_space(s)).satisfied
         for s in olh_seeds(20)
     ]
     assert any(violations)
@@ -129,7 +129,7 @@ def test_olh_is_exactly_epsilon_ldp_for_every_seed(epsilon):
 @pytest.mark.parametrize("epsilon", EPSILONS)
 def test_rappor_is_epsilon_ldp_and_reports_its_exact_loss(epsilon):
     oracle = make_oracle("RAPPOR", epsilon, 4)
-    result = check_oracle_ldp(oracle)
+    result = verify_oracle_ldp(oracle)
     assert result.satisfied
     assert result.privacy_loss == pytest.approx(oracle.max_privacy_loss, rel=1e-9)
     assert oracle.max_privacy_loss <= epsilon * (1 + 1e-12)
@@ -142,7 +142,7 @@ def test_rappor_is_epsilon_ldp_and_reports_its_exact_loss(epsilon):
     if disjoint_full:
         assert result.max_ratio == pytest.approx(math.exp(epsilon), rel=1e-9)
     stronger = BloomRAPPOR(2 * epsilon, 4, num_bits=8, hash_seed=oracle.hash_seed)
-    assert not check_oracle_ldp(stronger, epsilon=epsilon).satisfied
+    assert not verify_oracle_ldp(stronger, epsilon=epsilon).satisfied
 
 
 def test_rappor_epsilon_formula_and_default_size():
@@ -162,16 +162,16 @@ def test_report_probabilities_are_distributions(name):
         assert total == pytest.approx(1.0, abs=1e-12)
 
 
-def test_check_ldp_reports_infinite_ratio_and_rejects_bad_input():
+def test_verify_ldp_reports_infinite_ratio_and_rejects_bad_input():
     def deterministic(x, y):
         return 1.0 if x == y else 0.0
 
-    result = check_ldp(deterministic, [0, 1], [0, 1], 5.0)
+    result = verify_ldp(deterministic, [0, 1], [0, 1], 5.0)
     assert not result.satisfied and result.max_ratio == math.inf
     with pytest.raises(ValueError, match="at least two inputs"):
-        check_ldp(deterministic, [0], [0, 1], 1.0)
+        verify_ldp(deterministic, [0], [0, 1], 1.0)
     with pytest.raises(ValueError, match="probability distributions"):
-        check_ldp(lambda x, y: 0.9, [0, 1], [0, 1], 1.0)
+        verify_ldp(lambda x, y: 0.9, [0, 1], [0, 1], 1.0)
 
 
 # ------------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_data_rng_is_reproducible_and_continues_a_generator():
 
 
 @pytest.mark.parametrize("seed,error,phrase", [
-    (None, TypeError, "seed must be an integer ≥ 0"),      # data must be reproducible
+    (None, TypeError, "seed must be an integer"),      # data must be reproducible
     ("1", TypeError, "str '1'"),
     (True, TypeError, "bool"),
     (1.0, TypeError, "float"),

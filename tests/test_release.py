@@ -74,3 +74,42 @@ def test_release_writes_then_reports_up_to_date_and_removes_strays(tmp_path):
 def test_release_without_solutions_is_a_clear_error(tmp_path, capsys):
     assert main(["release", "--root", str(tmp_path)]) == 2
     assert "no solution notebooks" in capsys.readouterr().err
+
+
+def test_release_takes_identity_and_titles_from_the_lesson_module(tmp_path):
+    from pets_helpers.lessons import get_lesson
+
+    make_solution(tmp_path / "solutions")  # 01_demo.ipynb: lesson L01 by its file name
+    release(tmp_path / "solutions", tmp_path / "notebooks")
+    student = nbformat.read(tmp_path / "notebooks" / "01_demo.ipynb", as_version=4)
+    assert student.metadata["pets"]["lesson"] == "L01"
+    title = get_lesson("L01").exercise("L01.E1").title
+    assert student.cells[1].source.split("\n")[0] == f"# Exercise L01.E1 — {title}"
+
+
+def test_real_notebook_headers_match_the_lesson_titles():
+    from pathlib import Path
+
+    from pets_helpers.lessons import get_lesson, lesson_ids, notebook_stem
+
+    root = Path(__file__).resolve().parent.parent
+    for lesson_id in lesson_ids():
+        path = root / "notebooks" / f"{notebook_stem(lesson_id)}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        headers = {c.source.split("\n")[0] for c in nb.cells if c.source.startswith("# Exercise")}
+        assert headers == {f"# Exercise {ex.id} — {ex.title}"
+                           for ex in get_lesson(lesson_id).exercises}, path.name
+        assert nb.metadata["pets"]["lesson"] == lesson_id
+
+
+def test_no_notebook_imports_a_lesson_module():
+    """Lesson modules hold the reference answers: notebooks use the library instead."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"(from|import)\s+pets_helpers\.lessons\b|pets_helpers\.lessons\.l\d")
+    for path in sorted((root / "notebooks").glob("*.ipynb")) + sorted(
+            (root / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            assert not pattern.search(cell.source), f"{path.name} imports a lesson module"

@@ -14,7 +14,14 @@
 composes (e.g. one person).
 """
 
-from .accountant import REL_TOL, BudgetExceeded, LedgerEntry, PrivacyAccountant, ZCDPAccountant
+from .accountant import (
+    REL_TOL,
+    BudgetExceeded,
+    LedgerEntry,
+    PrivacyAccountant,
+    ZCDPAccountant,
+    ZCDPEntry,
+)
 from .allocation import (
     BudgetAllocation,
     DashboardQuery,
@@ -34,7 +41,7 @@ from .zcdp import (
     compose_rho,
     epsilon_to_rho,
     gaussian_rho,
-    gaussian_sigma,
+    gaussian_sigma_for_rho,
     laplace_rho,
     rho_to_epsilon,
     rho_to_epsilon_simple,
@@ -50,13 +57,14 @@ __all__ = [
     "LedgerEntry",
     "PrivacyAccountant",
     "ZCDPAccountant",
+    "ZCDPEntry",
     "advanced_composition",
     "allocate_budget",
     "best_composition",
     "compose_rho",
     "epsilon_to_rho",
     "gaussian_rho",
-    "gaussian_sigma",
+    "gaussian_sigma_for_rho",
     "laplace_epsilon_for_error",
     "laplace_epsilon_for_std",
     "laplace_rho",

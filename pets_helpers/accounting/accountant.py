@@ -39,14 +39,22 @@ class BudgetExceeded(ValueError):
 class LedgerEntry(NamedTuple):
     """One recorded release: its label, the (ε, δ) charged for it, and how it was charged.
 
-    ``kind`` is "sequential" (a single release), "parallel" (a group of releases on disjoint
-    partitions, charged its maximum), or for :class:`ZCDPAccountant` "gaussian", "pure" or
-    "rho" (then ``epsilon`` holds ρ and ``delta`` is 0).
+    ``kind`` is "sequential" (a single release) or "parallel" (a group of releases on disjoint
+    partitions, charged its maximum).
     """
 
     label: str
     epsilon: float
     delta: float
+    kind: str
+
+
+class ZCDPEntry(NamedTuple):
+    """One release recorded by :class:`ZCDPAccountant`: its label, the ρ charged for it, and
+    how ρ was computed — "gaussian" (Δ²/2σ²), "pure" (ε²/2) or "rho" (given directly)."""
+
+    label: str
+    rho: float
     kind: str
 
 
@@ -324,7 +332,7 @@ class ZCDPAccountant:
 
     Pure ε-DP releases cost ε²/2. :meth:`epsilon` converts what was spent to (ε, δ)-DP with
     the Canonne–Kamath–Steinke conversion. Same refusal rules as :class:`PrivacyAccountant`;
-    ledger entries hold ρ in their ``epsilon`` field.
+    the ledger holds :class:`ZCDPEntry` records (label, ρ, kind).
 
     Build one from an (ε, δ) target with :meth:`from_epsilon_delta`.
     """
@@ -343,7 +351,7 @@ class ZCDPAccountant:
 
     @property
     def spent_rho(self) -> float:
-        return math.fsum(e.epsilon for e in self._ledger)
+        return math.fsum(e.rho for e in self._ledger)
 
     @property
     def remaining_rho(self) -> float:
@@ -351,7 +359,7 @@ class ZCDPAccountant:
         return 0.0 if left <= REL_TOL * self.total_rho else left
 
     @property
-    def ledger(self) -> list[LedgerEntry]:
+    def ledger(self) -> list[ZCDPEntry]:
         return list(self._ledger)
 
     def can_spend_rho(self, rho) -> bool:
@@ -368,7 +376,7 @@ class ZCDPAccountant:
                 "be made. To fix: add more noise (ρ = Δ²/(2σ²) falls as σ grows), drop queries, "
                 "or start with a larger total budget."
             )
-        self._ledger.append(LedgerEntry(label, rho, 0.0, kind))
+        self._ledger.append(ZCDPEntry(label, rho, kind))
         return rho
 
     def spend_gaussian(self, sensitivity, sigma, label: str = "") -> float:
@@ -397,7 +405,7 @@ class ZCDPAccountant:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{i}</td><td>{html.escape(e.label) or '<i>unlabelled</i>'}</td>"
-            f"<td>{e.epsilon:.4g}</td><td>{e.kind}</td></tr>"
+            f"<td>{e.rho:.4g}</td><td>{e.kind}</td></tr>"
             for i, e in enumerate(self._ledger, 1)
         )
         table = ("<table><tr><th>#</th><th>release</th><th>ρ</th><th>kind</th></tr>"

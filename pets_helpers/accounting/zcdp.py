@@ -3,7 +3,8 @@
 A mechanism M is ρ-zCDP if for all neighbouring datasets and every Rényi order α > 1,
 D_α(M(x) ‖ M(x')) ≤ ρα. Facts used here (ρ is dimensionless, ε in nats):
 
-- Gaussian mechanism, ℓ2-sensitivity Δ, noise N(0, σ²): ρ = Δ²/(2σ²)  (:func:`gaussian_rho`).
+- Gaussian mechanism, ℓ2-sensitivity Δ, noise N(0, σ²): ρ = Δ²/(2σ²)  (:func:`gaussian_rho`;
+  its inverse is :func:`gaussian_sigma_for_rho`).
 - Any pure ε-DP mechanism (e.g. Laplace with scale Δ/ε) is ε²/2-zCDP  (:func:`laplace_rho`).
 - Composition simply adds: ρ-zCDP then ρ'-zCDP is (ρ + ρ')-zCDP  (:func:`compose_rho`).
 - Conversion to (ε, δ)-DP for any δ > 0:
@@ -39,8 +40,11 @@ def gaussian_rho(sensitivity, sigma) -> float:
     return sensitivity**2 / (2.0 * sigma**2)
 
 
-def gaussian_sigma(sensitivity, rho) -> float:
-    """σ = Δ / sqrt(2ρ): the smallest Gaussian noise that is ρ-zCDP (inverse of gaussian_rho)."""
+def gaussian_sigma_for_rho(sensitivity, rho) -> float:
+    """σ = Δ / sqrt(2ρ): the smallest Gaussian noise that is ρ-zCDP (inverse of gaussian_rho).
+
+    Not to be confused with :func:`pets_helpers.dp.gaussian_sigma` (Δ, ε, δ), the σ of an
+    (ε, δ)-DP Gaussian mechanism."""
     sensitivity = check_real(sensitivity, "sensitivity", low=0, closed="neither")
     rho = check_real(rho, "rho", low=0, closed="neither")
     return sensitivity / math.sqrt(2.0 * rho)

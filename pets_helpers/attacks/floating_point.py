@@ -44,7 +44,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..validation import check_epsilon, check_positive_int, check_probability
+from ..validation import check_epsilon, check_positive_int, check_probability, check_real
 
 __all__ = [
     "AttackResult",
@@ -76,26 +76,12 @@ _libm_log = np.frompyfunc(math.log, 1, 1)
 
 
 def _check_scale(scale, name: str = "scale") -> float:
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(scale).__name__} {scale!r}.")
-    value = float(scale)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(
-            f"{name} must be a finite number > 0 (the Laplace scale sensitivity/ε), got {scale!r}."
-        )
-    return value
+    return check_real(scale, name, low=0, closed="neither",
+                      hint="It is the Laplace scale sensitivity/ε.")
 
 
 def _check_input(x, name: str = "x") -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"{name} must be one real number (the true query answer), got "
-            f"{type(x).__name__} {x!r}."
-        )
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {x!r}.")
-    return value
+    return check_real(x, name, hint="It is the true query answer.")
 
 
 def _check_pair(x0, x1) -> tuple[float, float]:

@@ -10,14 +10,13 @@ names back on medical records. See ``data/README.md`` for the parameters and the
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..randomness import data_rng
-from ..validation import check_positive_int
+from ..validation import check_positive_int, check_real
 from ._shares import normalized
 
 # --- Parameters of the simulated population ------------------------------------------------
@@ -194,10 +193,9 @@ def linkage_tables(n_population: int = 100_000, n_released: int = 5_000,
     if n_released > n_population:
         raise ValueError(f"n_released ({n_released:,}) cannot exceed n_population "
                          f"({n_population:,}): each released record is a different person.")
-    if (isinstance(roster_fraction, bool) or not isinstance(roster_fraction, numbers.Real)
-            or not 0.0 < float(roster_fraction) <= 1.0):
-        raise ValueError(f"roster_fraction must be a number in (0, 1] (the share of the "
-                         f"population on the public roster), got {roster_fraction!r}.")
+    roster_fraction = check_real(roster_fraction, "roster_fraction", low=0, high=1,
+                                 closed="right",
+                                 hint="It is the share of the population on the public roster.")
     rng = data_rng(seed)
 
     people = _population(rng, n_population)

@@ -24,6 +24,7 @@ from .calibration import (
     analytic_gaussian_sigma,
     classic_gaussian_sigma,
     clipped_sum_sensitivity,
+    gaussian_calibration,
     gaussian_delta,
     gaussian_mse,
     gaussian_sigma,
@@ -48,6 +49,7 @@ from .samplers import (
 from .statistics import (
     DPMeanPlan,
     DPMeanResult,
+    EmptyDataWarning,
     dp_grouped_mean,
     dp_histogram,
     dp_mean,
@@ -58,6 +60,7 @@ from .statistics import (
 __all__ = [
     "DPMeanPlan",
     "DPMeanResult",
+    "EmptyDataWarning",
     "LatticeNoise",
     "analytic_gaussian_sigma",
     "check_granularity",
@@ -74,6 +77,7 @@ __all__ = [
     "dp_mean",
     "dp_mean_mse",
     "dp_mean_plan",
+    "gaussian_calibration",
     "gaussian_delta",
     "gaussian_mechanism",
     "gaussian_mse",

@@ -9,12 +9,15 @@
 - :func:`laplace_mse`, :func:`gaussian_mse`: the noise variance of the continuous mechanisms
   (the mean squared error of an unbiased release). The lattice mechanisms of
   :mod:`.mechanisms` report their own exact variances (:func:`.laplace_noise_plan`).
+- :func:`gaussian_calibration`: classic vs analytic σ over a range of ε, and the true δ of the
+  classic σ (Lesson 02's table).
 """
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
 from scipy import special
 
 from ..validation import (check_bounds, check_epsilon, check_positive,
@@ -138,3 +141,21 @@ def laplace_mse(sensitivity, epsilon) -> float:
 def gaussian_mse(sensitivity, epsilon, delta, analytic: bool = True) -> float:
     """Variance σ² of the Gaussian mechanism's noise (= MSE of the release)."""
     return gaussian_sigma(sensitivity, epsilon, delta, analytic) ** 2
+
+
+def gaussian_calibration(sensitivity, delta, epsilons) -> pd.DataFrame:
+    """Classic vs analytic Gaussian σ over ``epsilons``, and the true δ of the classic σ.
+
+    The classic formula σ = Δ·sqrt(2 ln(1.25/δ))/ε is evaluated for every ε (also ε ≥ 1, where
+    it is not proven) by rescaling the value at ε = 0.5 (where it is valid).
+    """
+    ref = classic_gaussian_sigma(sensitivity, 0.5, delta) * 0.5
+    rows = []
+    for eps in epsilons:
+        classic = ref / eps
+        rows.append((eps, classic, analytic_gaussian_sigma(sensitivity, eps, delta),
+                     gaussian_delta(classic, sensitivity, eps)))
+    table = pd.DataFrame(rows, columns=["epsilon", "classic_sigma", "analytic_sigma",
+                                        "true_delta_of_classic"])
+    table["classic_valid"] = table["true_delta_of_classic"] <= delta
+    return table

@@ -46,7 +46,6 @@ can differ slightly from the target — the one caveat of this implementation.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -59,6 +58,7 @@ from ..validation import (
     check_finite_array,
     check_positive,
     check_positive_int,
+    check_real,
 )
 from .calibration import gaussian_sigma
 from .samplers import (
@@ -114,13 +114,9 @@ def _pow2_ceil(x: float) -> float:
 
 def check_granularity(granularity) -> float:
     """Return ``granularity`` as a float, or raise unless it is a power of two (2^k)."""
-    if isinstance(granularity, bool) or not isinstance(granularity, numbers.Real):
-        raise TypeError(
-            f"granularity must be a power of two such as 2.0**-10, got "
-            f"{type(granularity).__name__} {granularity!r}."
-        )
-    g = float(granularity)
-    if not math.isfinite(g) or g <= 0 or math.frexp(g)[0] != 0.5:
+    g = check_real(granularity, "granularity", low=0, closed="neither",
+                   hint="Use a power of two such as 2.0**-10.")
+    if math.frexp(g)[0] != 0.5:
         suggestion = _pow2_floor(g) if math.isfinite(g) and g > 0 else 2.0**-10
         raise ValueError(
             f"granularity must be a power of two (only then is rounding to the lattice exact), "

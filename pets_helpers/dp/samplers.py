@@ -53,6 +53,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..randomness import resolve_rng
+from ..validation import check_real
 from . import _exact
 
 MAX_SCALE = 2.0**52
@@ -68,11 +69,7 @@ _OVERFLOW = 1 << 62
 
 # --------------------------------------------------------------------------- validation
 def _check_scale(scale, name: str) -> float:
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(scale).__name__} {scale!r}.")
-    value = float(scale)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {scale!r}.")
+    value = check_real(scale, name, low=0, closed="neither")
     if value > MAX_SCALE:
         raise ValueError(
             f"{name} = {scale!r} exceeds 2^52 lattice units; the lattice is needlessly fine — "
@@ -84,7 +81,10 @@ def _check_scale(scale, name: str) -> float:
 def _check_size(size) -> tuple[tuple[int, ...], int]:
     shape = (size,) if np.ndim(size) == 0 else tuple(size)
     for s in shape:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"size must be a non-negative integer or a tuple of them, got "
+                            f"{size!r}.")
+        if s < 0:
             raise ValueError(f"size must be a non-negative integer or a tuple of them, got {size!r}.")
     return tuple(int(s) for s in shape), int(np.prod(shape, dtype=np.int64))
 

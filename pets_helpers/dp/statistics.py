@@ -20,7 +20,6 @@ error can then inflate the sensitivity (Casacuberta et al., CCS 2022).
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from fractions import Fraction
 from typing import NamedTuple
@@ -34,12 +33,17 @@ from ..validation import (
     check_epsilon,
     check_finite_array,
     check_positive_int,
+    check_real,
 )
 from .calibration import clipped_sum_sensitivity
 from .mechanisms import FINENESS, _pow2_floor, _round_up_division
 from .samplers import discrete_laplace, discrete_laplace_variance
 
 _MAX_RECORDS = 1 << 31  # keeps every partial lattice sum (≤ 2^21 per record) below 2^53
+
+
+class EmptyDataWarning(UserWarning):
+    """A release computed on no records: still private, but pure noise (for the curator)."""
 
 
 class DPMeanResult(NamedTuple):
@@ -70,13 +74,8 @@ class DPMeanPlan(NamedTuple):
 
 
 def _check_fraction(sum_fraction) -> float:
-    if isinstance(sum_fraction, bool) or not isinstance(sum_fraction, numbers.Real) \
-            or not 0.0 < float(sum_fraction) < 1.0:
-        raise ValueError(
-            f"sum_fraction must lie strictly between 0 and 1 (the share of ε spent on the sum; "
-            f"the rest goes to the count), got {sum_fraction!r}."
-        )
-    return float(sum_fraction)
+    return check_real(sum_fraction, "sum_fraction", low=0, high=1, closed="neither",
+                      hint="It is the share of ε spent on the sum; the rest goes to the count.")
 
 
 def _split(epsilon: float, fraction: float) -> tuple[float, float]:
@@ -146,7 +145,8 @@ def dp_mean(values, lower, upper, epsilon, sum_fraction=0.5, rng=None, *, repeat
 
     noisy_sum = Σ clip(x_i) + Laplace noise for sensitivity max(|lower|, |upper|) with
     ε_sum = ε·sum_fraction; noisy_count = n + Laplace noise for sensitivity 1 with
-    ε_count = ε - ε_sum; estimate = noisy_sum / max(noisy_count, 1). Sequential composition:
+    ε_count = ε - ε_sum; estimate = noisy_sum / max(noisy_count, 1). Empty ``values`` give a
+    release of pure noise and an :class:`EmptyDataWarning` to the curator. Sequential composition:
     ε_sum + ε_count = ε. The bounds must be public (chosen without looking at the data);
     values outside are clipped, which biases the mean towards the bounds. The estimate is not
     clipped to the bounds (do it yourself if you wish: post-processing is free).
@@ -162,6 +162,11 @@ def dp_mean(values, lower, upper, epsilon, sum_fraction=0.5, rng=None, *, repeat
     plan = dp_mean_plan(lower, upper, epsilon, sum_fraction)
     lower, upper = float(lower), float(upper)
     shape = () if repeats is None else (check_positive_int(repeats, "repeats"),)
+    if arr.shape[0] == 0:
+        # For the curator only (who holds the data): the release itself stays ε-DP.
+        warnings.warn("dp_mean got no records (values is empty): the release is pure noise. "
+                      "Check the filter that selected the records; the release "
+                      "is still ε-DP.", EmptyDataWarning, stacklevel=2)
     total = int(_lattice_values(arr, lower, upper, plan.granularity).sum())
     estimate, noisy_sum, noisy_count = _release_mean(
         np.int64(total), np.int64(arr.shape[0]), plan, shape, resolve_rng(rng)
@@ -188,10 +193,7 @@ def dp_mean_mse(n, true_mean, lower, upper, epsilon, sum_fraction=0.5, true_valu
     1.4/ε_count; for a handful of records it underestimates the error.
     """
     n = check_positive_int(n, "n")
-    if isinstance(true_mean, bool) or not isinstance(true_mean, numbers.Real) \
-            or not math.isfinite(float(true_mean)):
-        raise ValueError(f"true_mean must be a finite number, got {true_mean!r}.")
-    true_mean = float(true_mean)
+    true_mean = check_real(true_mean, "true_mean")
     plan = dp_mean_plan(lower, upper, epsilon, sum_fraction)
     lower, upper = float(lower), float(upper)
     if true_values is None:
@@ -247,7 +249,8 @@ def dp_grouped_mean(frame, group_column, value_column, lower, upper, epsilon, su
     ``groups=[...]`` (e.g. all areas of a census geography). Every listed group is released,
     also those without any row (their estimate is pure noise); rows whose group is not listed
     are ignored. ``groups=None`` uses the categories of a categorical column, or else the
-    groups found in the data — with a warning, because that reveals which groups occur.
+    groups found in the data — with a warning, because that reveals which groups occur. An empty
+    frame gives an :class:`EmptyDataWarning` to the curator (the release stays ε-DP).
 
     Returns a DataFrame indexed by group with columns ``estimate``, ``noisy_sum`` and
     ``noisy_count`` (see :func:`dp_mean`); ``attrs`` records ε, the split and the privacy
@@ -264,7 +267,11 @@ def dp_grouped_mean(frame, group_column, value_column, lower, upper, epsilon, su
     values = _one_d(frame[value_column].to_numpy(), value_column)
     codes = pd.Categorical(frame[group_column], categories=keys).codes.astype(np.int64)
     inside = codes >= 0
-    if len(frame) and not inside.any():
+    if not len(frame):
+        warnings.warn("dp_grouped_mean got no records (the frame is empty): every released "
+                      "group is pure noise. Check the filter that selected the records; the "
+                      "release is still ε-DP.", EmptyDataWarning, stacklevel=2)
+    elif not inside.any():
         warnings.warn(
             f"no row of column {group_column!r} matches any of the groups (check spelling and "
             "type of the keys); every released group is pure noise.",

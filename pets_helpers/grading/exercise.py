@@ -32,17 +32,35 @@ class NotDoneYet(NotImplementedError):
         )
 
 
+def shortcut_name(func) -> str:
+    """``"module:qualname"`` of a library function (or a string already in that form)."""
+    if isinstance(func, str):
+        if ":" not in func:
+            raise ValueError(f"a shortcut is a library function or 'module:qualname', got {func!r}")
+        return func
+    module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        raise ValueError(f"a shortcut must be a named library function, got {func!r}")
+    return f"{module}:{qualname}"
+
+
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise. ``hints`` is the ladder revealed one step per ``hint(id)`` call."""
+    """One graded exercise. ``hints`` is the ladder revealed one step per ``hint(id)`` call.
+
+    ``shortcuts`` names the library functions that *are* the answer (e.g. ``ldp.rr_estimate``):
+    while grading, learner code that calls them gets "write it yourself" instead.
+    """
 
     id: str
     title: str
     points: int
     check: Callable
     hints: tuple[str, ...]
+    shortcuts: tuple = ()
 
     def __post_init__(self):
+        object.__setattr__(self, "shortcuts", tuple(shortcut_name(f) for f in self.shortcuts))
         if not EXERCISE_ID.match(self.id):
             raise ValueError(f"exercise id must look like 'L01.E2', got {self.id!r}")
         if self.points <= 0:
@@ -53,14 +71,23 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Lesson:
-    """A lesson: its id (``L01``), the stem of its notebook file, and its exercises in order."""
+    """A lesson: its id (``L01``), the stem of its notebook file, and its exercises in order.
+
+    ``cell_timeout`` (seconds) is how long one cell of this lesson may run while grading, for
+    lessons whose cells legitimately take longer than the grader's default (Ray start-up,
+    Flower deployment rounds, CTGAN training); None keeps the default.
+    """
 
     id: str
     title: str
     notebook: str
     exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+    cell_timeout: float | None = None
 
     def __post_init__(self):
+        if self.cell_timeout is not None and not (0 < self.cell_timeout <= 3600):
+            raise ValueError(f"{self.id}: cell_timeout must be in (0, 3600] seconds, got "
+                             f"{self.cell_timeout!r}")
         for ex in self.exercises:
             if not ex.id.startswith(self.id + "."):
                 raise ValueError(f"exercise {ex.id} does not belong to lesson {self.id}")
@@ -68,6 +95,11 @@ class Lesson:
     @property
     def max_score(self) -> int:
         return sum(ex.points for ex in self.exercises)
+
+    @property
+    def shortcuts(self) -> tuple[str, ...]:
+        """Every exercise's shortcuts, once each, in order."""
+        return tuple(dict.fromkeys(s for ex in self.exercises for s in ex.shortcuts))
 
     def exercise(self, exercise_id: str) -> Exercise:
         for ex in self.exercises:

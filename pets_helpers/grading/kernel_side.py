@@ -1,17 +1,35 @@
-"""The part of the grader that runs inside the learner's kernel: answer one request.
+"""The part of the grader that runs inside the learner's kernel.
 
-A request ``(op, name, ...)`` is read from a file; the answer — ``("ok", value)``,
-``("missing",)`` or ``("error", ename, evalue)`` — is pickled to another file. Values always
-cross as pickles, so the grader compares copies, never live objects of the learner's kernel.
+- :func:`serve` answers one request ``(op, name, args, kwargs)`` read from a file: the answer,
+  ``("ok", value)``, ``("missing",)`` or ``("error", ename, evalue)``, is written back in the
+  data-only :mod:`~pets_helpers.grading.wire` format, so only plain data ever leaves the kernel.
+- :func:`close_shortcuts` switches off, for the learner's code while the grader calls it, the
+  library functions that are the answer to an exercise; and it blocks importing the lesson
+  modules (they hold reference answers).
+
+Everything here runs in the learner's process and can be patched by the learner: the grader
+never trusts what comes back beyond decoding it as plain data and checking it.
 """
 
-import pickle
+import os
+import sys
+
+SHORTCUT_MESSAGE = ("write it yourself; the library's version ({name}) is switched off while "
+                    "grading")
+LESSONS_PACKAGE = "pets_helpers.lessons"
+#: True while the grader is calling into the learner's code (shortcuts are closed then only:
+#: the notebook's own demo cells may use the library freely).
+_checking = False
 
 
 def serve(request_path: str, response_path: str) -> None:
+    from pets_helpers.grading import wire
+
+    global _checking
     user_ns = get_ipython().user_ns  # noqa: F821 — defined inside IPython kernels
     with open(request_path, "rb") as fh:
-        op, name, *rest = pickle.load(fh)
+        op, name, args, kwargs = wire.decode(fh.read())
+    _checking = True
     try:
         if op == "has":
             answer = ("ok", name in user_ns)
@@ -23,10 +41,108 @@ def serve(request_path: str, response_path: str) -> None:
             func = user_ns[name]
             if not callable(func):
                 raise TypeError(f"`{name}` is a {type(func).__name__}, not a function")
-            args, kwargs = rest
             answer = ("ok", func(*args, **kwargs))
-        data = pickle.dumps(answer)
+        data = wire.encode(answer)
+    except wire.WireError as exc:
+        data = wire.encode(("error", "UnreadableValue", str(exc)))
     except Exception as exc:
-        data = pickle.dumps(("error", type(exc).__name__, str(exc)))
+        data = wire.encode(("error", type(exc).__name__, str(exc)[:2000]))
+    finally:
+        _checking = False
     with open(response_path, "wb") as fh:
         fh.write(data)
+
+
+class ShortcutClosed(RuntimeError):
+    """Raised when learner code calls a library function that is an exercise's answer."""
+
+
+def _from_library(frame, package_dir: str) -> bool:
+    """True when ``frame`` runs course code (not the learner's, and not :func:`serve` calling
+    a learner's name that is bound straight to a library function)."""
+    return (frame is not None and frame.f_code.co_filename.startswith(package_dir)
+            and frame.f_code.co_filename != __file__)
+
+
+def _blocked(func, name: str, package_dir: str):
+    import functools
+
+    @functools.wraps(func)
+    def guard(*args, **kwargs):
+        # The library may still use its own functions; learner code may not, while checked.
+        if not _checking or _from_library(sys._getframe(1), package_dir):
+            return func(*args, **kwargs)
+        raise ShortcutClosed(SHORTCUT_MESSAGE.format(name=name))
+
+    guard.__pets_shortcut__ = True
+    return guard
+
+
+class _LessonBlocker:
+    """An import hook refusing ``pets_helpers.lessons.lNN_*`` to learner code while grading:
+    lesson modules hold reference answers. The course's own code (``check``/``hint``) may
+    still load them."""
+
+    def __init__(self, package_dir: str):
+        self.package_dir = package_dir
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not fullname.startswith(LESSONS_PACKAGE + ".l"):
+            return None
+        import importlib
+
+        machinery = os.path.dirname(importlib.__file__)
+        frame = sys._getframe(1)
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen importlib")
+                                     or frame.f_code.co_filename.startswith(machinery)):
+            frame = frame.f_back
+        if _from_library(frame, self.package_dir):
+            return None
+        raise ImportError(f"{fullname} holds the course's reference answers and cannot be "
+                          f"imported from a notebook while grading; use the library "
+                          f"(pets_helpers.ldp, pets_helpers.dp, ...) instead.")
+
+
+def close_shortcuts(shortcuts) -> list[str]:
+    """Replace each ``"module:qualname"`` in ``shortcuts`` by a guard that raises
+    :class:`ShortcutClosed` when called from code outside the package, wherever the function is
+    bound in an imported ``pets_helpers`` module; block imports of lesson modules. Returns the
+    shortcuts that could not be found (so a lesson naming a wrong one is noticed)."""
+    import importlib
+
+    import pets_helpers
+
+    package_dir = os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
+    for name in list(sys.modules):
+        if name.startswith(LESSONS_PACKAGE + ".l"):
+            del sys.modules[name]
+    sys.meta_path.insert(0, _LessonBlocker(package_dir))
+    missing, originals = [], {}
+    for spec in shortcuts:
+        module_name, _, qualname = spec.partition(":")
+        try:
+            owner = importlib.import_module(module_name)
+            *path, attr = qualname.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            func = getattr(owner, attr)
+        except (ImportError, AttributeError, ValueError):
+            missing.append(spec)
+            continue
+        raw = vars(owner).get(attr) if isinstance(owner, type) else None
+        if isinstance(raw, property):  # a computed attribute: guard its getter
+            setattr(owner, attr, property(_blocked(raw.fget, spec, package_dir), raw.fset,
+                                          raw.fdel, raw.__doc__))
+            continue
+        guard = _blocked(func, spec, package_dir)
+        setattr(owner, attr, guard)
+        originals[id(func)] = guard
+    # Rebind every other name under which the same function was imported (``from .x import f``).
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("pets_helpers") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            guard = originals.get(id(value))
+            if guard is not None and value is not guard:
+                setattr(module, attr, guard)
+    return missing

@@ -9,13 +9,12 @@ A check never touches the learner's objects directly. It asks a *namespace*:
 
 :class:`LocalNamespace` serves the check cells inside a notebook. The grader uses
 ``KernelNamespace`` (in :mod:`pets_helpers.grading.kernel`), which runs the learner's function
-in the learner's kernel and brings back only pickled data, so nothing the learner patched (say
+in the learner's kernel and brings back only plain data (:mod:`.wire`), so nothing the learner patched (say
 ``numpy.isclose``) or redefined (say ``check``) can reach the comparison.
 """
 
 from __future__ import annotations
 
-import pickle
 import traceback
 
 from .exercise import CheckResult, Exercise, Mistake
@@ -46,14 +45,13 @@ class KernelDied(Exception):
 
 
 def _copy(value, what: str):
+    """The copy of ``value`` a check sees: exactly what could cross from the learner's kernel."""
+    from .wire import WireError, roundtrip
+
     try:
-        return pickle.loads(pickle.dumps(value))
-    except Exception as exc:  # unpicklable (a generator, an open file, a class defined inline…)
-        raise LearnerError(
-            what, "UnreadableValue",
-            f"{type(value).__name__} cannot be handed to the grader ({exc}); return plain "
-            "numbers, strings, lists, dicts, numpy arrays or pandas objects.",
-        ) from None
+        return roundtrip(value)
+    except WireError as exc:  # not plain data (a generator, a TenSEAL object, a class…)
+        raise LearnerError(what, "UnreadableValue", str(exc)) from None
 
 
 class LocalNamespace:

@@ -7,15 +7,14 @@ named sets (:data:`COURSE_PARAMS`) are validated at import.
 - Parameters: :class:`CKKSParams` (``validate`` raises :class:`InsecureParameters` over the
   table), :func:`propose_params` (cheapest secure set for a depth and a precision target),
   :func:`predicted_precision_bits` (the precision model it uses).
-- Contexts and depth: :func:`make_context`, :func:`levels_left`, :func:`guard_depth`
-  (= :func:`check_depth`), :func:`explain_scale_error` → :class:`DepthExhausted`.
+- Contexts and depth: :func:`make_context`, :func:`levels_left`, :func:`guard_depth`,
+  :func:`explain_scale_error` → :class:`DepthExhausted`.
 - Measurement (Lesson 07 explorer): :func:`precision_bits`, :func:`measure`,
   :func:`error_vs_depth`.
 """
 
 from .ckks import (
     DepthExhausted,
-    check_depth,
     error_vs_depth,
     explain_scale_error,
     guard_depth,
@@ -39,7 +38,6 @@ __all__ = [
     "CKKSParams",
     "DepthExhausted",
     "InsecureParameters",
-    "check_depth",
     "error_vs_depth",
     "explain_scale_error",
     "guard_depth",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 import time
 
 import numpy as np
@@ -22,7 +21,7 @@ import pandas as pd
 import tenseal as ts
 
 from ..randomness import resolve_rng
-from ..validation import check_finite_array
+from ..validation import check_finite_array, check_int
 from .params import CKKSParams, predicted_precision_bits
 
 
@@ -45,8 +44,7 @@ def _check_params(params) -> CKKSParams:
 
 
 def _check_count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
+    value = check_int(value, name)
     if value < 0:
         raise ValueError(f"{name} must be ≥ 0, got {value}.")
     return int(value)
@@ -113,10 +111,6 @@ def guard_depth(params: CKKSParams, multiplications) -> int:
             available=params.depth, attempted=multiplications,
         )
     return params.depth - multiplications
-
-
-#: Same as :func:`guard_depth` (name used in the lesson text).
-check_depth = guard_depth
 
 
 def explain_scale_error(exc: BaseException, params: CKKSParams, operations_done) -> BaseException:
@@ -296,7 +290,6 @@ def error_vs_depth(params: CKKSParams, rng=None, size=None) -> pd.DataFrame:
 
 __all__ = [
     "DepthExhausted",
-    "check_depth",
     "error_vs_depth",
     "explain_scale_error",
     "guard_depth",

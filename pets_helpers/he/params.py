@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from dataclasses import dataclass
+
+from ..validation import check_int, check_real
 
 #: Maximum total coefficient-modulus bits (log2 of q·p, special prime included) for 128-bit
 #: classical security with ternary secrets: Albrecht et al., "Homomorphic Encryption Security
@@ -51,11 +52,6 @@ MAX_PRIME_BITS = 60
 class InsecureParameters(ValueError):
     """The coefficient modulus is larger than the 128-bit table allows for this degree."""
 
-
-def _check_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -112,6 +108,24 @@ class CKKSParams:
         limit = self.max_total_bits
         return limit is not None and self.total_bits <= limit
 
+    @property
+    def ciphertext_bytes(self) -> int:
+        """Uncompressed bytes of a fresh ciphertext: 2 polynomials × N coefficients × one 64-bit
+        word per data prime (the special prime is not part of a ciphertext)."""
+        return 2 * self.poly_modulus_degree * (len(self.coeff_mod_bit_sizes) - 1) * 8
+
+    def as_dict(self) -> dict:
+        """The set as plain data (``poly_modulus_degree``, ``coeff_mod_bit_sizes`` as a list,
+        ``scale_bits``): what crosses to learner code or a config file."""
+        return {"poly_modulus_degree": self.poly_modulus_degree,
+                "coeff_mod_bit_sizes": list(self.coeff_mod_bit_sizes),
+                "scale_bits": self.scale_bits}
+
+    def label(self) -> str:
+        """A short label for titles and messages: N, the prime chain and the scale."""
+        return (f"N={self.poly_modulus_degree}, chain {list(self.coeff_mod_bit_sizes)}, "
+                f"scale 2**{self.scale_bits}")
+
     def describe(self) -> str:
         """One line: N, chain, scale, depth, slots and the security budget used."""
         limit = self.max_total_bits
@@ -130,10 +144,10 @@ class CKKSParams:
         the special prime not the largest, the first prime not above the scale) and
         :class:`InsecureParameters` when the total exceeds the 128-bit table.
         """
-        n = _check_int(self.poly_modulus_degree, "poly_modulus_degree")
-        sizes = [_check_int(b, f"coeff_mod_bit_sizes[{i}]")
+        n = check_int(self.poly_modulus_degree, "poly_modulus_degree")
+        sizes = [check_int(b, f"coeff_mod_bit_sizes[{i}]")
                  for i, b in enumerate(self.coeff_mod_bit_sizes)]
-        scale = _check_int(self.scale_bits, "scale_bits")
+        scale = check_int(self.scale_bits, "scale_bits")
         if n not in SECURITY_TABLE_128:
             raise ValueError(
                 f"poly_modulus_degree must be one of {sorted(SECURITY_TABLE_128)} (a power of two "
@@ -219,7 +233,7 @@ def predicted_precision_bits(params: CKKSParams, multiplications: int | None = N
     Defaults to ``params.depth`` multiplications.
     """
     params.validate()
-    d = params.depth if multiplications is None else _check_int(multiplications, "multiplications")
+    d = params.depth if multiplications is None else check_int(multiplications, "multiplications")
     if not 0 <= d <= params.depth:
         raise ValueError(f"multiplications must be in 0..{params.depth} (the depth), got {d}.")
     primes = _primes(params.poly_modulus_degree, params.coeff_mod_bit_sizes)
@@ -269,11 +283,9 @@ def propose_params(depth, precision_bits=20, integer_bits=10, security=128) -> C
     Raises ``ValueError`` naming the largest feasible depth (or precision) when nothing in the
     table fits.
     """
-    depth = _check_int(depth, "depth")
-    integer_bits = _check_int(integer_bits, "integer_bits")
-    if isinstance(precision_bits, bool) or not isinstance(precision_bits, numbers.Real) \
-            or not math.isfinite(precision_bits) or precision_bits <= 0:
-        raise ValueError(f"precision_bits must be a finite number > 0, got {precision_bits!r}.")
+    depth = check_int(depth, "depth")
+    integer_bits = check_int(integer_bits, "integer_bits")
+    precision_bits = check_real(precision_bits, "precision_bits", low=0, closed="neither")
     if depth < 0:
         raise ValueError(f"depth must be ≥ 0 (multiplications in the circuit), got {depth}.")
     if not 1 <= integer_bits <= MAX_PRIME_BITS - MIN_PRIME_BITS:

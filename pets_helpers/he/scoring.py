@@ -34,13 +34,13 @@ exactly except for applicants within the CKKS noise (~1e-5) of the threshold.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import tenseal as ts
 
+from ..validation import check_int, check_real
 from .ckks import guard_depth
 from .params import COURSE_PARAMS, CKKSParams
 
@@ -76,15 +76,16 @@ class SigmoidPolynomial:
         """Columns ``logit``, ``sigmoid``, ``polynomial``, ``error`` on [-bound, bound] (for
         the approximation-error plot)."""
         z = np.linspace(-self.bound, self.bound, int(points))
-        exact = _sigmoid(z)
+        exact = sigmoid(z)
         approx = self.sigmoid_of_logit(z)
         return pd.DataFrame({"logit": z, "sigmoid": exact, "polynomial": approx,
                              "error": approx - exact})
 
 
-def _sigmoid(z) -> np.ndarray:
+def sigmoid(z) -> np.ndarray:
+    """The logistic function 1 / (1 + e^(−z)), elementwise, stable for large |z|."""
     z = np.asarray(z, dtype=float)
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def _increasing(coef) -> bool:
@@ -104,15 +105,11 @@ def fit_sigmoid_polynomial(score_bound, degree: int = 3, points: int = 2001) -> 
     instead. Raises ``ValueError`` if no monotone fit is found (other degrees with a too
     wide range).
     """
-    if isinstance(score_bound, bool) or not isinstance(score_bound, numbers.Real) \
-            or not math.isfinite(score_bound) or score_bound <= 0:
-        raise ValueError(f"score_bound must be a finite number > 0 (the largest |logit| to "
-                         f"approximate, e.g. 8.0), got {score_bound!r}.")
-    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or not 1 <= degree <= 7:
-        raise ValueError(f"degree must be an integer in 1..7 (each doubling costs a level), "
-                         f"got {degree!r}.")
+    score_bound = check_real(score_bound, "score_bound", low=0, closed="neither",
+                             hint="It is the largest |logit| to approximate, e.g. 8.0.")
+    degree = check_int(degree, "degree", low=1, high=7)  # each doubling costs a level
     t = np.linspace(-1.0, 1.0, int(points))
-    target = _sigmoid(float(score_bound) * t)
+    target = sigmoid(float(score_bound) * t)
     coef = np.polynomial.polynomial.polyfit(t, target, int(degree))
     if not _increasing(coef) and degree == 3:
         # Already from A ≈ 3 on, the plain least-squares cubic turns down near ±1. Refit the
@@ -188,7 +185,7 @@ class ScoringModel:
 
     def predict_proba(self, data) -> np.ndarray:
         """Cleartext default probabilities σ(z) (exact sigmoid)."""
-        return _sigmoid(self.logits(data))
+        return sigmoid(self.logits(data))
 
     def polynomial_scores(self, data) -> np.ndarray:
         """What the encrypted circuit computes, in the clear: p(z / A)."""
@@ -196,12 +193,12 @@ class ScoringModel:
 
     def decide(self, data) -> np.ndarray:
         """Cleartext decisions: True = decline (σ(z) ≥ threshold)."""
-        return self.logits(data) >= _logit(self.threshold)
+        return self.logits(data) >= logit(self.threshold)
 
     @property
     def poly_threshold(self) -> float:
         """The threshold on p(z/A) equivalent to σ(z) ≥ threshold (p is increasing)."""
-        return float(self.polynomial.sigmoid_of_logit(_logit(self.threshold)))
+        return float(self.polynomial.sigmoid_of_logit(logit(self.threshold)))
 
     def decide_from_scores(self, poly_scores) -> np.ndarray:
         """Decisions (True = decline) from decrypted polynomial scores p(z/A)."""
@@ -215,12 +212,13 @@ class ScoringModel:
         b = (self.intercept - float(np.sum(self.coef * self.mean / self.std))) / a
         return w, float(b)
 
-    def check_depth(self) -> int:
+    def guard_depth(self) -> int:
         """Raise DepthExhausted if the circuit does not fit ``params``; else the spare levels."""
         return guard_depth(self.params, self.depth)
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """ln(p / (1 − p)): the logit of a probability p in (0, 1) (inverse of :func:`sigmoid`)."""
     return math.log(p / (1.0 - p))
 
 
@@ -261,7 +259,7 @@ def train_model(frame: pd.DataFrame, features, target: str = "default",
     model = ScoringModel(features, mean, std, coef, intercept,
                          fit_sigmoid_polynomial(bound, degree), float(threshold),
                          params if params is not None else COURSE_PARAMS["scoring"])
-    model.check_depth()
+    model.guard_depth()
     return model
 
 
@@ -295,7 +293,7 @@ def encrypt_batch(context, features, model: ScoringModel | None = None) -> list:
 
 def score_encrypted_batch(encrypted_columns, model: ScoringModel):
     """Encrypted scores p(z/A) for a batch: Σ wᵢ·colᵢ + b, then the polynomial (depth 3)."""
-    model.check_depth()
+    model.guard_depth()
     cols = list(encrypted_columns)
     if len(cols) != model.n_features:
         raise ValueError(f"expected {model.n_features} encrypted feature columns "
@@ -318,7 +316,7 @@ def encrypt_single(context, row) -> object:
 def score_encrypted_single(encrypted_row, model: ScoringModel):
     """Encrypted score of one applicant encrypted with :func:`encrypt_single`: ``dot`` with
     the weights (rotations: the context needs Galois keys) + bias, then the polynomial."""
-    model.check_depth()
+    model.guard_depth()
     w, b = model.encrypted_weights()
     try:
         z = encrypted_row.dot(w.tolist())
@@ -348,12 +346,12 @@ def compare_with_cleartext(decrypted_scores, data, model: ScoringModel) -> dict:
     scores = np.asarray(decrypted_scores, dtype=float)[: len(z)]
     if scores.size != z.size:
         raise ValueError(f"{scores.size} decrypted scores for {z.size} applicants.")
-    clear_dec = z >= _logit(model.threshold)
+    clear_dec = z >= logit(model.threshold)
     enc_dec = model.decide_from_scores(scores)
     return {
         "n": int(z.size),
         "max_abs_error_ckks": float(np.max(np.abs(scores - model.polynomial.sigmoid_of_logit(z)))),
-        "max_abs_error_sigmoid": float(np.max(np.abs(scores - _sigmoid(z)))),
+        "max_abs_error_sigmoid": float(np.max(np.abs(scores - sigmoid(z)))),
         "agreement": float(np.mean(clear_dec == enc_dec)),
         "disagreements": int(np.sum(clear_dec != enc_dec)),
         "out_of_range": int(np.sum(np.abs(z) > model.score_bound)),
@@ -370,6 +368,8 @@ __all__ = [
     "encrypt_batch",
     "encrypt_single",
     "fit_sigmoid_polynomial",
+    "logit",
+    "sigmoid",
     "score_encrypted_batch",
     "score_encrypted_single",
     "train_model",

@@ -148,7 +148,7 @@ class ScoringServicer:
     """The Scoring service: registers public contexts and scores encrypted batches."""
 
     def __init__(self, model: ScoringModel) -> None:
-        model.check_depth()
+        model.guard_depth()
         self.model = model
         self.params = model.params
         self._contexts: collections.OrderedDict = collections.OrderedDict()

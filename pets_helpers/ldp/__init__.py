@@ -9,7 +9,7 @@ comes with unbiased estimators and their exact or literature variances.
 - Frequency oracles over {0, …, d-1} (``ORACLES``): :class:`GeneralizedRR`,
   :class:`OptimizedUnaryEncoding`, :class:`OptimizedLocalHashing`, :class:`BloomRAPPOR`;
   :func:`best_oracle` picks one.
-- :func:`check_ldp` / :func:`check_oracle_ldp` verify ε-LDP exactly on small domains.
+- :func:`verify_ldp` / :func:`verify_oracle_ldp` verify ε-LDP exactly on small domains.
 """
 
 from .base import FrequencyOracle
@@ -24,8 +24,8 @@ from .randomized_response import (
     rr_variance,
 )
 from .rappor import BloomRAPPOR
-from .selection import best_oracle, olh_report_bits
-from .verify import LDPCheck, check_ldp, check_oracle_ldp
+from .selection import best_oracle, olh_report_bits, oracle_variances
+from .verify import LDPVerdict, verify_ldp, verify_oracle_ldp
 
 ORACLES = {
     "GRR": GeneralizedRR,
@@ -39,14 +39,15 @@ __all__ = [
     "BloomRAPPOR",
     "FrequencyOracle",
     "GeneralizedRR",
-    "LDPCheck",
+    "LDPVerdict",
     "OLHReports",
     "OptimizedLocalHashing",
     "OptimizedUnaryEncoding",
     "best_oracle",
-    "check_ldp",
-    "check_oracle_ldp",
+    "verify_ldp",
+    "verify_oracle_ldp",
     "olh_report_bits",
+    "oracle_variances",
     "randomized_response",
     "rr_estimate",
     "rr_keep_probability",

@@ -22,6 +22,16 @@ from .olh import OptimizedLocalHashing
 OLH_SEED_BITS = 128
 
 
+def oracle_variances(epsilon, domain_size) -> dict[str, float]:
+    """Approximate per-user variance (n = 1, averaged over items) of GRR, OUE and OLH at (ε, d)."""
+    from .grr import GeneralizedRR
+    from .oue import OptimizedUnaryEncoding
+
+    oracles = {"GRR": GeneralizedRR, "OUE": OptimizedUnaryEncoding, "OLH": OptimizedLocalHashing}
+    return {name: float(cls(epsilon, domain_size).variance(1).mean())
+            for name, cls in oracles.items()}
+
+
 def olh_report_bits(epsilon) -> int:
     """Size of one OLH report in bits: the 128-bit hash seed plus ⌈log2 g⌉ bucket bits."""
     g = OptimizedLocalHashing(epsilon, 2).g

@@ -16,8 +16,8 @@ from ..validation import check_epsilon
 
 
 @dataclass(frozen=True)
-class LDPCheck:
-    """Result of :func:`check_ldp`."""
+class LDPVerdict:
+    """Result of :func:`verify_ldp`."""
 
     satisfied: bool  # every ratio ≤ e^ε (up to rel_tol)
     epsilon: float  # the claimed ε
@@ -30,13 +30,13 @@ class LDPCheck:
         return math.log(self.max_ratio) if self.max_ratio > 0 else -math.inf
 
 
-def check_ldp(
+def verify_ldp(
     report_probability: Callable[[object, object], float],
     inputs: Iterable,
     outputs: Iterable,
     epsilon,
     rel_tol: float = 1e-9,
-) -> LDPCheck:
+) -> LDPVerdict:
     """Check P[y|x] ≤ e^ε·P[y|x'] for all x, x' in ``inputs`` and y in ``outputs``.
 
     ``report_probability(x, y)`` must return the exact P[y | x]. ``rel_tol`` only absorbs
@@ -45,7 +45,7 @@ def check_ldp(
     epsilon = check_epsilon(epsilon)
     inputs, outputs = list(inputs), list(outputs)
     if len(inputs) < 2 or not outputs:
-        raise ValueError("check_ldp needs at least two inputs and one output.")
+        raise ValueError("verify_ldp needs at least two inputs and one output.")
     table = np.array([[report_probability(x, y) for x in inputs] for y in outputs], dtype=float)
     if np.any(table < 0) or np.any(table.sum(axis=0) > 1 + 1e-9):
         raise ValueError("report_probability does not define probability distributions.")
@@ -56,15 +56,15 @@ def check_ldp(
     worst = (inputs[int(np.argmax(table[k]))], inputs[int(np.argmin(table[k]))], outputs[k])
     max_ratio = float(ratios[k])
     satisfied = max_ratio <= math.exp(epsilon) * (1 + rel_tol)
-    return LDPCheck(satisfied, epsilon, max_ratio, worst)
+    return LDPVerdict(satisfied, epsilon, max_ratio, worst)
 
 
-def check_oracle_ldp(oracle, epsilon=None, outputs=None, rel_tol: float = 1e-9) -> LDPCheck:
-    """:func:`check_ldp` for a frequency oracle over its whole domain and ``output_space()``.
+def verify_oracle_ldp(oracle, epsilon=None, outputs=None, rel_tol: float = 1e-9) -> LDPVerdict:
+    """:func:`verify_ldp` for a frequency oracle over its whole domain and ``output_space()``.
 
     ``epsilon`` is the claimed ε (default: the oracle's own); ``outputs`` overrides the
     enumerated reports (e.g. OLH's reports for a chosen hash seed).
     """
     claimed = oracle.epsilon if epsilon is None else epsilon
     outs = oracle.output_space() if outputs is None else outputs
-    return check_ldp(oracle.report_probability, range(oracle.domain_size), outs, claimed, rel_tol)
+    return verify_ldp(oracle.report_probability, range(oracle.domain_size), outs, claimed, rel_tol)

@@ -1,28 +1,11 @@
-"""The course content: one module per lesson, each defining ``LESSON`` (its exercises)."""
+"""The course content: one module per lesson, ``lNN_name.py``, each defining ``LESSON``.
 
-from __future__ import annotations
+Lessons are discovered by :mod:`pets_helpers.grading.discovery` from these file names; nothing
+here needs editing when a lesson is added.
+"""
 
-import importlib
+from ..grading.discovery import discover, find_exercise, get_lesson, lesson_ids, notebook_stem
 
-MODULES = {
-    "L00": "l00_welcome",
-    "L01": "l01_randomized_response",
-    "L02": "l02_central_dp",
-    "L03": "l03_composition",
-    "L07": "l07_ckks",
-    "L08": "l08_encrypted_scoring",
-}
+MODULES = discover()
 
-
-def get_lesson(lesson_id: str):
-    """The :class:`~pets_helpers.grading.Lesson` with id ``lesson_id`` (e.g. ``"L01"``)."""
-    if lesson_id not in MODULES:
-        raise KeyError(f"unknown lesson {lesson_id!r}; the course has {', '.join(MODULES)}.")
-    return importlib.import_module(f"{__name__}.{MODULES[lesson_id]}").LESSON
-
-
-def find_exercise(exercise_id: str):
-    """The exercise with id ``exercise_id`` (e.g. ``"L01.E2"``), from its lesson."""
-    if not isinstance(exercise_id, str) or "." not in exercise_id:
-        raise ValueError(f"exercise ids look like 'L01.E2', got {exercise_id!r}.")
-    return get_lesson(exercise_id.split(".")[0]).exercise(exercise_id)
+__all__ = ["MODULES", "discover", "find_exercise", "get_lesson", "lesson_ids", "notebook_stem"]

@@ -12,16 +12,15 @@ seeds differ from the notebook's, so an answer hard-coded for the notebook's dat
 
 from __future__ import annotations
 
-import numbers
 import re
 from itertools import combinations
 
-import numpy as np
 import pandas as pd
 
 from .. import linkage
 from ..datasets import REFERENCE_DATE, linkage_tables
 from ..grading import Exercise, Lesson, Mistake
+from ..grading.answers import is_number, pair_digits, rounding_mistake
 
 QIS = list(linkage.QUASI_IDENTIFIERS)
 
@@ -141,17 +140,13 @@ def _wrong_uniqueness_formulas(table: pd.DataFrame, columns: list) -> list:
     ]
 
 
-def _is_number(value) -> bool:
-    return (isinstance(value, (numbers.Real, np.floating, np.integer))
-            and not isinstance(value, (bool, np.bool_)))
-
 
 def check_uniqueness(ns):
     cases = _uniqueness_cases()
     for what, table, columns in cases:
         got = ns.call("uniqueness", table, list(columns))
         expected = linkage.uniqueness(table, columns)
-        if not _is_number(got):
+        if not is_number(got):
             kind = type(got).__name__
             extra = (" — `table[columns].nunique()` gives one count per column, for instance"
                      if isinstance(got, pd.Series) else "")
@@ -160,14 +155,19 @@ def check_uniqueness(ns):
         got = float(got)
         if abs(got - expected) <= 1e-9:
             continue
+        rounded = rounding_mistake(got, expected, "uniqueness")
+        if rounded:
+            raise Mistake(f"{rounded} (On {what} with columns {list(columns)}.)")
         for value, message in _wrong_uniqueness_formulas(table, list(columns)):
             if abs(got - value) <= 1e-9 and abs(value - expected) > 1e-9:
+                shown, exact = pair_digits(got, expected)
                 raise Mistake(f"{message}\n(On {what} with columns {list(columns)}: expected "
-                              f"{expected:.4f}, got {got:.4f}.)")
+                              f"{exact}, got {shown}.)")
         shown = f" The table:\n{table.to_string(index=False)}" if len(table) <= 12 else ""
+        mine, exact = pair_digits(got, expected)
         raise Mistake(f"On {what} with columns {list(columns)}, the fraction of rows whose "
-                      f"combination occurs exactly once is {expected:.4f}, but your "
-                      f"`uniqueness` returned {got:.4f}.{shown}")
+                      f"combination occurs exactly once is {exact}, but your "
+                      f"`uniqueness` returned {mine}.{shown}")
     roster = cases[5][1]
     return (f"Right. {linkage.uniqueness(roster, QIS):.1%} of the check's roster is unique on "
             f"(area, birth_date, sex). Sweeney (2000) estimated 87% of the US population unique "
@@ -261,6 +261,18 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
 
 
 def check_generalize(ns):
+    # The notebook's own table after the exercise cell ran `generalize(released)`: a generalize
+    # that changes its argument in place has removed birth_date from it (and breaks every later
+    # cell). The grader hands the learner copies, so only the notebook's table can show this.
+    if ns.has("released"):
+        own = ns.get("released")
+        if isinstance(own, pd.DataFrame) and "birth_date" not in own.columns:
+            raise Mistake("Your `generalize` changed the table it was given: after "
+                          "generalize(released), the notebook's `released` has no birth_date "
+                          "column any more (so every later cell that needs it fails with a "
+                          "KeyError). Work on a copy — table.assign(...), table.drop(columns=...) "
+                          "without inplace=True, or table = table.copy() first — and return it. "
+                          "Then re-run the cells from the one that loads the tables.")
     released, roster, _ = linkage_tables(n_population=20_000, n_released=2_000, seed=E4_SEED)
     got = ns.call("generalize", released)
     if got is None:
@@ -345,7 +357,7 @@ LESSON = Lesson("L00", "Welcome", "00_welcome", (
             "included.",
             "Take the mean of ~table.duplicated(subset=list(columns), keep=False) and return it "
             "as a float.",
-        )),
+        ), shortcuts=("pets_helpers.linkage:uniqueness",)),
     Exercise(
         "L00.E3", "The linkage attack", 3, check_link, (
             "Only a roster person whose (area, birth_date, sex) nobody else on the roster shares "
@@ -355,7 +367,7 @@ LESSON = Lesson("L00", "Welcome", "00_welcome", (
             "all three columns.",
             "unique = roster[~roster.duplicated(subset=QIS, keep=False)]; return "
             "released.merge(unique, on=QIS)[['record_id', 'name']].",
-        )),
+        ), shortcuts=("pets_helpers.linkage:link_unique",)),
     Exercise(
         "L00.E4", "Generalize birth dates", 1, check_generalize, (
             "Keep what an analyst needs but drop the precision that singles people out: the year "
@@ -364,5 +376,5 @@ LESSON = Lesson("L00", "Welcome", "00_welcome", (
             "the birth_date column.",
             "return table.assign(birth_year=table['birth_date'].dt.year)"
             ".drop(columns='birth_date')",
-        )),
+        ), shortcuts=("pets_helpers.linkage:generalize_birth_date",)),
 ))

@@ -10,15 +10,13 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array, as_bits, as_float
+from ..grading.answers import as_array, as_bits, as_float, case_rng, pair_digits, rounding_mistake
 from ..grading.tolerance import FALSE_FAIL, binomial_acceptance
-from ..ldp import ORACLES, OptimizedUnaryEncoding, rr_estimate, rr_keep_probability, rr_variance
+from ..ldp import (OptimizedUnaryEncoding, oracle_variances, rr_estimate,
+                   rr_keep_probability, rr_variance)
 
 SEED = 20261122
 
-
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
 
 
 def _within(count: int, n: int, prob: float, false_fail: float) -> bool:
@@ -31,9 +29,9 @@ def _within(count: int, n: int, prob: float, false_fail: float) -> bool:
 
 
 def _check_reproducible(ns, name: str, *args) -> None:
-    a = np.asarray(ns.call(name, *args, _rng(7)))
-    b = np.asarray(ns.call(name, *args, _rng(7)))
-    c = np.asarray(ns.call(name, *args, _rng(8)))
+    a = np.asarray(ns.call(name, *args, case_rng(SEED, 7)))
+    b = np.asarray(ns.call(name, *args, case_rng(SEED, 7)))
+    c = np.asarray(ns.call(name, *args, case_rng(SEED, 8)))
     if not np.array_equal(a, b):
         raise Mistake(f"{name} gave different answers for the same seeded rng: draw every "
                       "random number from the `rng` argument (e.g. rng.random(n)), not from "
@@ -47,11 +45,11 @@ def _check_reproducible(ns, name: str, *args) -> None:
 def check_randomized_response(ns):
     n = 100_000
     bits = np.r_[np.ones(n, np.int8), np.zeros(n, np.int8)]
-    bits = bits[_rng(1).permutation(2 * n)]
+    bits = bits[case_rng(SEED, 1).permutation(2 * n)]
     tests = [(1.0, 11), (0.3, 12)]
     ff = FALSE_FAIL / (2 * len(tests))
     for eps, offset in tests:
-        reports = as_bits(ns.call("randomized_response", bits.copy(), eps, _rng(offset)),
+        reports = as_bits(ns.call("randomized_response", bits.copy(), eps, case_rng(SEED, offset)),
                           bits.shape, "randomized_response", "one reported bit per user")
         p = rr_keep_probability(eps)
         kept = {b: int(np.sum(reports[bits == b] == b)) for b in (0, 1)}
@@ -94,7 +92,11 @@ def check_rr_estimate(ns):
             continue
         p, y = rr_keep_probability(eps), ones / n
         q = 1 - p
-        case = f"(for {ones} ones in {n} reports at ε={eps}: expected {want:.4f}, got {got:.4f})"
+        shown, exact = pair_digits(got, want)
+        case = f"(for {ones} ones in {n} reports at ε={eps}: expected {exact}, got {shown})"
+        rounded = rounding_mistake(got, want, "rr_estimate")
+        if rounded:
+            raise Mistake(f"{rounded} {case}")
         if math.isclose(got, y, abs_tol=1e-12):
             raise Mistake(f"You returned the raw fraction of 'yes' reports. It is biased towards "
                           f"1/2 by the flips: solve E[y] = πp + (1-π)(1-p) for π. {case}")
@@ -125,7 +127,11 @@ def check_rr_variance(ns):
             continue
         p = rr_keep_probability(eps)
         lam = pi * p + (1 - pi) * (1 - p)
-        case = f"(n={n}, ε={eps}, π={pi}: expected {want:.3g}, got {got:.3g})"
+        shown, exact = pair_digits(got, want)
+        case = f"(n={n}, ε={eps}, π={pi}: expected {exact}, got {shown})"
+        rounded = rounding_mistake(got, want, "rr_variance")
+        if rounded:
+            raise Mistake(f"{rounded} {case}")
         if math.isclose(got, math.sqrt(want), rel_tol=1e-9):
             raise Mistake(f"That is the standard deviation; the variance is its square. {case}")
         if math.isclose(got, pi * (1 - pi) / n, rel_tol=1e-9):
@@ -160,11 +166,11 @@ def _oue_variants(eps):
 def check_oue_perturb(ns):
     d, per_item = 6, 10_000
     n = d * per_item
-    values = _rng(20).permutation(np.repeat(np.arange(d), per_item))
+    values = case_rng(SEED, 20).permutation(np.repeat(np.arange(d), per_item))
     tests = [(1.0, 21), (2.5, 22)]
     ff = FALSE_FAIL / (2 * len(tests))
     for eps, offset in tests:
-        reports = as_bits(ns.call("oue_perturb", values.copy(), d, eps, _rng(offset)),
+        reports = as_bits(ns.call("oue_perturb", values.copy(), d, eps, case_rng(SEED, offset)),
                           (n, d), "oue_perturb", "one row of d report bits per user")
         ones_true = int(reports[np.arange(n), values].sum())
         ones_other = int(reports.sum()) - ones_true
@@ -199,8 +205,8 @@ OUE_CASES = [(1.0, 5, 4000, 31), (0.5, 8, 3000, 32), (3.0, 4, 2000, 33)]
 def check_oue_estimate(ns):
     for eps, d, n, offset in OUE_CASES:
         oracle = OptimizedUnaryEncoding(eps, d)
-        values = _rng(offset).integers(0, d, n)
-        reports = oracle.perturb(values, _rng(offset + 100)).astype(np.int8)
+        values = case_rng(SEED, offset).integers(0, d, n)
+        reports = oracle.perturb(values, case_rng(SEED, offset + 100)).astype(np.int8)
         want = oracle.estimate(reports)
         got = as_array(ns.call("oue_estimate", reports.copy(), eps), (d,), "oue_estimate",
                        "one estimate per item")
@@ -225,12 +231,6 @@ def check_oue_estimate(ns):
 
 # --- L01.E6: choosing an oracle ------------------------------------------------------------
 GRID = [(eps, d) for eps in (0.5, 1.0, 2.0, 4.0) for d in (2, 4, 8, 16, 64, 1024)]
-
-
-def oracle_variances(epsilon: float, domain_size: int) -> dict[str, float]:
-    """Approximate per-user variance of GRR, OUE and OLH at (ε, d) (n = 1)."""
-    return {name: float(ORACLES[name](epsilon, domain_size).variance(1).mean())
-            for name in ("GRR", "OUE", "OLH")}
 
 
 def check_best_oracle(ns):
@@ -290,30 +290,16 @@ HINT_BEST = (
 
 LESSON = Lesson("L01", "Randomized response and local differential privacy",
                 "01_randomized_response", (
-    Exercise("L01.E1", "Warner's randomized response", 2, check_randomized_response, HINT_RR),
-    Exercise("L01.E2", "The unbiased estimator", 2, check_rr_estimate, HINT_EST),
-    Exercise("L01.E3", "Its variance", 2, check_rr_variance, HINT_VAR),
-    Exercise("L01.E4", "Optimized unary encoding: the client", 3, check_oue_perturb, HINT_OUE_P),
-    Exercise("L01.E5", "Optimized unary encoding: the server", 2, check_oue_estimate, HINT_OUE_E),
-    Exercise("L01.E6", "Choosing an oracle", 2, check_best_oracle, HINT_BEST),
+    Exercise("L01.E1", "Warner's randomized response", 2, check_randomized_response, HINT_RR,
+             shortcuts=("pets_helpers.ldp:randomized_response",)),
+    Exercise("L01.E2", "The unbiased estimator", 2, check_rr_estimate, HINT_EST,
+             shortcuts=("pets_helpers.ldp:rr_estimate",)),
+    Exercise("L01.E3", "The estimator's variance", 2, check_rr_variance, HINT_VAR,
+             shortcuts=("pets_helpers.ldp:rr_variance",)),
+    Exercise("L01.E4", "Optimized unary encoding: the client", 3, check_oue_perturb, HINT_OUE_P,
+             shortcuts=("pets_helpers.ldp:OptimizedUnaryEncoding.perturb",)),
+    Exercise("L01.E5", "Optimized unary encoding: the server", 2, check_oue_estimate, HINT_OUE_E,
+             shortcuts=("pets_helpers.ldp.base:FrequencyOracle.estimate",)),
+    Exercise("L01.E6", "Choosing an oracle", 2, check_best_oracle, HINT_BEST,
+             shortcuts=("pets_helpers.ldp:best_oracle",)),
 ))
-
-
-# --- widget wiring ---------------------------------------------------------------------------
-def frequency_explorer(values, domain_size: int, labels=None, rng=None):
-    """ε slider + oracle buttons: estimated vs true feature popularity, ±2σ from theory."""
-    from ..ldp.experiments import true_frequencies
-    from ..plots import plot_frequencies
-    from ..widgets import Choice, Slider, explore
-
-    truth = true_frequencies(values, domain_size)
-
-    def draw(epsilon, oracle):
-        mechanism = ORACLES[oracle](epsilon, domain_size)
-        estimate = mechanism.estimate(mechanism.perturb(values, rng))
-        std = np.sqrt(mechanism.variance(len(values), truth))
-        plot_frequencies(truth, estimate, std, labels=labels,
-                         title=f"{oracle} at ε = {epsilon:.2g} per user, {len(values):,} users")
-
-    explore(draw, epsilon=Slider("ε", 0.1, 10.0, 1.0, log=True),
-                   oracle=Choice("oracle", list(ORACLES), "OUE"))

@@ -14,30 +14,23 @@ from scipy import optimize, stats
 
 from ..attacks.floating_point import could_produce, naive_laplace_release
 from ..dp import (
-    analytic_gaussian_sigma,
     classic_gaussian_sigma,
     clipped_sum_sensitivity,
-    dp_grouped_mean,
     dp_mean_mse,
-    gaussian_delta,
     laplace_noise_plan,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_bits, as_float
+from ..grading.answers import as_bits, as_float, case_rng, pair_digits, rounding_mistake
+from ..grading.namespace import LearnerError
 from ..grading.tolerance import FALSE_FAIL
 
 SEED = 20260202
-PRIVACY_UNIT = "one household's record"
-
-
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
 
 
 # --- L02.E1: the exact answer in SQL ------------------------------------------------------------
 def _sql_test_table() -> pd.DataFrame:
     """A small hand-made households table: several PUMAs, NULL incomes, a loss, a zero."""
-    rng = _rng(1)
+    rng = case_rng(SEED, 1)
     pumas = ["01201", "01202", "01203", "01204"]
     rows = []
     for i in range(60):
@@ -115,9 +108,13 @@ def check_mean_income_query(ns):
     if np.allclose(means, int_div, rtol=1e-12) and not np.allclose(means, want, rtol=1e-9):
         raise Mistake("Integer division: in SQLite SUM(income)/COUNT(income) of integers is "
                       "rounded down to an integer. Use AVG(income), or multiply by 1.0 first.")
+    differ = ~np.isclose(means, want, rtol=1e-9) | means.isna()
+    puma = want.index[np.argmax(differ.to_numpy())]
+    got_value = means[puma]
+    got_text = "nothing (no row)" if pd.isna(got_value) else f"{got_value:,.6g}"
     raise Mistake("Not the mean income per PUMA over households with a known income. "
-                  f"(Expected e.g. {want.iloc[0]:,.2f} for PUMA {want.index[0]}, got "
-                  f"{means.iloc[0]:,.2f}.)")
+                  f"({int(differ.sum())} of {len(want)} areas differ; e.g. PUMA {puma}: expected "
+                  f"{want[puma]:,.6g}, got {got_text}.)")
 
 
 # --- L02.E2: sensitivity of a clipped sum ------------------------------------------------------
@@ -160,7 +157,7 @@ def _e3_data():
     """S1: clipped sum exactly 0 under bounds (-2U, U), with a huge outlier; S2: all values ≥ U
     under bounds (0, U), so the clipped mean is U = Δ (count noise as large as sum noise)."""
     U = E3_UPPER
-    rng = _rng(30)
+    rng = case_rng(SEED, 30)
     v = rng.integers(1, int(U), E3_N // 2 - 1).astype(float)
     s1 = np.concatenate([v, -v, [1e9, -U]])
     s1 = s1[rng.permutation(s1.size)]
@@ -186,15 +183,15 @@ def _mixture_quantiles(k: int, false_fail: float) -> tuple[float, float]:
 def _e3_outputs(ns, values, bounds, offset):
     lower, upper = bounds
     return np.array([as_float(ns.call("dp_mean_release", values, lower, upper, E3_EPSILON,
-                                       _rng(offset + i)), "dp_mean_release")
+                                       case_rng(SEED, offset + i)), "dp_mean_release")
                      for i in range(E3_REPEATS)])
 
 
 def check_dp_mean_release(ns):
     s1, b1, s2, b2 = _e3_data()
-    a = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
-    b = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(7)), "dp_mean_release")
-    c = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, _rng(8)), "dp_mean_release")
+    a = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, case_rng(SEED, 7)), "dp_mean_release")
+    b = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, case_rng(SEED, 7)), "dp_mean_release")
+    c = as_float(ns.call("dp_mean_release", s1, *b1, E3_EPSILON, case_rng(SEED, 8)), "dp_mean_release")
     if a != b:
         raise Mistake("dp_mean_release gave different answers for the same seeded rng: pass "
                       "`rng` to both laplace_mechanism calls (rng=rng), so that a seed makes the "
@@ -270,7 +267,7 @@ def check_dp_mean_release(ns):
 
 # --- L02.E4: the clipping trade-off -------------------------------------------------------------
 def _e4_incomes():
-    rng = _rng(40)
+    rng = case_rng(SEED, 40)
     body = rng.lognormal(math.log(60_000), 0.7, 1_990)
     tail = 300_000 * (1 + rng.pareto(2.0, 10))
     return np.round(np.concatenate([body, tail]), 0)
@@ -298,6 +295,10 @@ def check_clipping_mse(ns):
         if math.isclose(got, bias**2, rel_tol=0.03):
             raise Mistake(f"That is the squared bias only; add the variance of the noise, "
                           f"which grows with the upper bound. {case}")
+        if math.isclose(got, math.sqrt(want), rel_tol=1e-4):
+            raise Mistake(f"That is the root-mean-square error (RMSE, in dollars), the square "
+                          f"root of what is asked: return the MSE itself, bias² + variance "
+                          f"(in dollars²). {case}")
         if math.isclose(got, abs(bias) + variance, rel_tol=0.03) or \
                 math.isclose(got, bias + variance, rel_tol=0.03):
             raise Mistake(f"Square the bias: MSE = bias² + variance (both in dollars²). {case}")
@@ -313,8 +314,8 @@ FP_N = 2_000
 
 def _fp_outputs():
     scale = 1.0 / FP_EPSILON
-    y0 = naive_laplace_release(0.0, scale, _rng(50), size=FP_N)
-    y1 = naive_laplace_release(1.0, scale, _rng(51), size=FP_N)
+    y0 = naive_laplace_release(0.0, scale, case_rng(SEED, 50), size=FP_N)
+    y1 = naive_laplace_release(1.0, scale, case_rng(SEED, 51), size=FP_N)
     return np.concatenate([y0, y1]), np.r_[np.zeros(FP_N, int), np.ones(FP_N, int)], scale
 
 
@@ -362,13 +363,39 @@ def check_guess_input(ns):
 SIGMA_CASES = [(1.0, 0.5, 1e-5), (100_000.0, 0.1, 1e-6), (3.0, 0.9, 1e-3), (2.0, 0.25, 1e-9)]
 
 
+#: ε outside the range the classic theorem is proven for: the answer must refuse them.
+SIGMA_REFUSED = [(1.0, 1.0, 1e-5), (2.0, 3.0, 1e-6)]
+
+
 def check_classic_sigma(ns):
+    for sens, eps, delta in SIGMA_REFUSED:
+        try:
+            got = ns.call("classic_sigma", sens, eps, delta)
+        except LearnerError as exc:
+            if exc.ename == "ValueError":
+                continue
+            if exc.ename == "NotDoneYet":
+                raise
+            raise Mistake(f"For ε = {eps} your classic_sigma raised {exc.ename}; a value "
+                          f"outside the theorem's range is a wrong *value*: raise ValueError "
+                          f"(saying that the classic calibration needs ε < 1).") from None
+        raise Mistake(f"For ε = {eps} (Δ = {sens:g}, δ = {delta:g}) your classic_sigma returned "
+                      f"{got!r:.40}. The classic calibration is proven only for ε < 1, and for "
+                      f"larger ε it is not guaranteed to give (ε, δ)-DP: a library must refuse "
+                      f"(raise ValueError) rather than release noise that may be too small.")
     for sens, eps, delta in SIGMA_CASES:
         got = as_float(ns.call("classic_sigma", sens, eps, delta), "classic_sigma")
         want = classic_gaussian_sigma(sens, eps, delta)
         if math.isclose(got, want, rel_tol=1e-9):
             continue
-        case = f"(Δ = {sens:g}, ε = {eps}, δ = {delta:g}: expected {want:.5g}, got {got:.5g})"
+        mine, exact = pair_digits(got, want)
+        case = f"(Δ = {sens:g}, ε = {eps}, δ = {delta:g}: expected {exact}, got {mine})"
+        rounded = rounding_mistake(got, want, "classic_sigma")
+        if rounded:
+            raise Mistake(f"{rounded} {case}")
+        if math.isclose(got, want**2, rel_tol=1e-9):
+            raise Mistake(f"That is σ², the variance: the mechanism is N(0, σ²) and the function "
+                          f"returns the standard deviation σ = Δ·sqrt(2 ln(1.25/δ))/ε. {case}")
         root = math.sqrt(2 * math.log(1.25 / delta))
         if math.isclose(got, sens * 2 * math.log(1.25 / delta) / eps, rel_tol=1e-9):
             raise Mistake(f"The square root is missing: σ = Δ·sqrt(2 ln(1.25/δ))/ε. {case}")
@@ -411,8 +438,9 @@ HINT_CLIP = (
     "bias = np.mean(np.clip(incomes, 0, upper)) - np.mean(incomes); the variance of the DP mean "
     "is dp_mean_mse(n, clipped_mean, 0, upper, epsilon) (bias-free form, clipped mean inside "
     "the bounds).",
-    "m = np.clip(incomes, 0, upper).mean(); return (m - incomes.mean())**2 + "
-    "dp_mean_mse(len(incomes), m, 0, upper, epsilon)",
+    "Two numbers to add: the square of (clipped mean − true mean), and the noise part "
+    "dp_mean_mse gives when you pass it the clipped mean (not the true one) with bounds "
+    "[0, upper]. Both are in dollars².",
 )
 HINT_GUESS = (
     "could_produce(outputs, x, scale) says, for every output, whether input x can produce "
@@ -424,90 +452,21 @@ HINT_GUESS = (
 )
 HINT_SIGMA = (
     "The classic calibration (Dwork & Roth, Theorem A.1) has a square root of a logarithm of δ.",
-    "σ = Δ · sqrt(2 ln(1.25/δ)) / ε, with the natural logarithm.",
-    "return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon",
+    "σ = Δ · sqrt(2 ln(1.25/δ)) / ε, with the natural logarithm — and the theorem assumes "
+    "ε < 1.",
+    "First refuse what the theorem does not cover: if epsilon >= 1, raise ValueError with a "
+    "message. Otherwise return the σ of the formula (a standard deviation, not a variance).",
 )
 
 LESSON = Lesson("L02", "Central differential privacy on census microdata", "02_central_dp", (
     Exercise("L02.E1", "The exact answer in SQL", 1, check_mean_income_query, HINT_SQL),
-    Exercise("L02.E2", "Sensitivity of a clipped sum", 2, check_sum_sensitivity, HINT_SENS),
+    Exercise("L02.E2", "Sensitivity of a clipped sum", 2, check_sum_sensitivity, HINT_SENS,
+             shortcuts=("pets_helpers.dp:clipped_sum_sensitivity",)),
     Exercise("L02.E3", "A DP mean: noisy sum / noisy count", 3, check_dp_mean_release,
-             HINT_MEAN),
+             HINT_MEAN,
+             shortcuts=("pets_helpers.dp:dp_mean",)),
     Exercise("L02.E4", "The clipping trade-off", 2, check_clipping_mse, HINT_CLIP),
-    Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA),
+    Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA,
+             shortcuts=("pets_helpers.dp:classic_gaussian_sigma",)),
     Exercise("L02.E6", "The floating-point attack", 2, check_guess_input, HINT_GUESS),
 ))
-
-
-# --- demo helpers and widget wiring -------------------------------------------------------------
-def area_release_table(households, groups, lower, upper, epsilon, rng=None,
-                       income="income_adjusted", by="PUMA") -> pd.DataFrame:
-    """Per-area DP mean (library's :func:`dp_grouped_mean`), exact and clipped means, analytic sd.
-
-    Privacy unit: one household's record; every area gets the full ε (parallel composition).
-    ``sd`` is the analytic standard deviation of the noise (bias-free part of
-    :func:`dp_mean_mse`); ``clipped_mean`` is what the noise is centred on.
-    """
-    known = households.dropna(subset=[income])
-    release = dp_grouped_mean(known, by, income, lower, upper, epsilon, rng=rng, groups=groups)
-    rows = []
-    for g in groups:
-        x = known.loc[known[by] == g, income].to_numpy(dtype=float)
-        clipped = float(np.clip(x, lower, upper).mean())
-        sd = math.sqrt(dp_mean_mse(len(x), clipped, lower, upper, epsilon))
-        rows.append((g, len(x), float(x.mean()), clipped, sd))
-    table = pd.DataFrame(rows, columns=[by, "households", "exact_mean", "clipped_mean", "sd"])
-    table = table.set_index(by)
-    table["dp_release"] = release["estimate"]
-    return table
-
-
-def plot_area_release(table, title=None, ax=None):
-    """Exact mean (bars), clipped mean (ticks) and DP release ± 2 analytic sd, per area."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-    x = np.arange(len(table))
-    ax.bar(x, table["exact_mean"], color="#c6d6ea", label="exact mean (SQL)")
-    ax.plot(x, table["clipped_mean"], "_", color="k", ms=18, mew=2, label="clipped mean")
-    ax.errorbar(x, table["dp_release"], yerr=2 * table["sd"], fmt="o", color="#b3261e", ms=5,
-                capsize=3, label="DP release ± 2 sd (theory)")
-    ax.set_xticks(x, table.index, rotation=45)
-    ax.set_xlabel(table.index.name or "area")
-    ax.set_ylabel("mean household income ($)")
-    ax.legend(loc="upper left", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return ax
-
-
-def release_explorer(households, groups, lower=-59_999.0, rng=None):
-    """ε slider (log) + upper-bound slider: per-area DP release with ± 2 sd error bars."""
-    from ..widgets import Slider, explore
-
-    def draw(epsilon, upper):
-        table = area_release_table(households, groups, lower, upper, epsilon, rng=rng)
-        plot_area_release(table, title=f"ε = {epsilon:.2g} per household (privacy unit: "
-                                       f"{PRIVACY_UNIT}), bounds [{lower:,.0f}, {upper:,.0f}]")
-
-    explore(draw, epsilon=Slider("ε (one household)", 0.01, 10.0, 1.0, log=True),
-            upper=Slider("upper bound ($)", 60_000.0, 1_000_000.0, 300_000.0, step=10_000.0))
-
-
-def gaussian_calibration(sensitivity, delta, epsilons) -> pd.DataFrame:
-    """Classic vs analytic Gaussian σ over ``epsilons``, and the true δ of the classic σ.
-
-    The classic formula σ = Δ·sqrt(2 ln(1.25/δ))/ε is evaluated for every ε (also ε ≥ 1, where
-    it is not proven) by rescaling the library's value at ε = 0.5.
-    """
-    ref = classic_gaussian_sigma(sensitivity, 0.5, delta) * 0.5
-    rows = []
-    for eps in epsilons:
-        classic = ref / eps
-        rows.append((eps, classic, analytic_gaussian_sigma(sensitivity, eps, delta),
-                     gaussian_delta(classic, sensitivity, eps)))
-    table = pd.DataFrame(rows, columns=["epsilon", "classic_sigma", "analytic_sigma",
-                                        "true_delta_of_classic"])
-    table["classic_valid"] = table["true_delta_of_classic"] <= delta
-    return table

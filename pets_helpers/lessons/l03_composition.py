@@ -1,8 +1,10 @@
-"""Lesson 03 — Composition and privacy accounting: exercises, checks and widget wiring.
+"""Lesson 03 — Composition and privacy accounting: exercises and checks.
 
 Exercises
-- L03.E1 (2 pts): ``advanced_composition(epsilon, delta, k, delta_prime)`` (Dwork–Rothblum–Vadhan).
-- L03.E2 (2 pts): ``gaussian_total_epsilon(sigma, sensitivity, k, delta)`` through zCDP.
+- L03.E1 (2 pts): ``compose(epsilon, delta, k, delta_prime)``: the tighter of sequential and
+  advanced (Dwork–Rothblum–Vadhan) composition.
+- L03.E2 (2 pts): ``gaussian_sigma_for_budget(sensitivity, k, epsilon, delta)``: the smallest σ
+  for k Gaussian releases within (ε, δ), through zCDP (the rules run backwards).
 - L03.E3 (2 pts): ``release_counts(accountant, counts, epsilon_each, rng)``: spend, then release,
   stop at the first refusal.
 - L03.E4 (3 pts): ``reconstruct_secret(queries, answers)``: the Dinur–Nissim attack by least
@@ -17,7 +19,6 @@ that differ from the notebook's, so answers hard-coded for the notebook fail.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from scipy import stats
@@ -30,33 +31,24 @@ from ..accounting import (
     compose_rho,
     gaussian_rho,
     laplace_epsilon_for_error,
-    rho_to_epsilon,
     rho_to_epsilon_simple,
 )
 from ..attacks.reconstruction import (
     answer_queries,
     make_secret_column,
     noise_std,
-    predicted_lstsq_accuracy,
     random_subset_queries,
     reconstruct,
     reconstruction_accuracy,
 )
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array, as_bits
+from ..grading.answers import as_array, as_bits, case_rng, is_number, rounding_mistake
 from ..grading.namespace import LearnerError
 from ..grading.tolerance import FALSE_FAIL, z_score
 
 SEED = 20260303
 
 
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
-        value, (bool, np.bool_))
 
 
 def _close(a: float, b: float, rel: float = 1e-9) -> bool:
@@ -79,20 +71,44 @@ def check_advanced_composition(ns):
     for eps, delta, k, dp in ADVANCED_CASES:
         case = f"(ε={eps}, δ={delta:g}, k={k}, δ'={dp:g})"
         try:
-            got = ns.call("advanced_composition", eps, delta, k, dp)
+            got = ns.call("compose", eps, delta, k, dp)
         except LearnerError as exc:
             if exc.ename == "ValueError" and "math domain" in exc.evalue:
                 raise Mistake(f"math.sqrt got a negative number {case}: ln(δ') is negative for "
                               f"δ' < 1. The bound has ln(1/δ') = -ln(δ') under the root.") from None
             raise
-        want_eps, want_delta = advanced_composition(eps, delta, k, dp)
-        if _is_number(got):
-            raise Mistake(f"advanced_composition returned one number ({float(got):.4g}); it must "
+        adv_eps, adv_delta = advanced_composition(eps, delta, k, dp)
+        seq_eps, seq_delta = k * eps, k * delta
+        advanced_wins = adv_eps < seq_eps
+        want_eps, want_delta = (adv_eps, adv_delta) if advanced_wins else (seq_eps, seq_delta)
+        if is_number(got):
+            raise Mistake(f"compose returned one number ({float(got):.4g}); it must "
                           f"return the pair (ε_total, δ_total): composition costs δ too. {case}")
-        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(map(_is_number, got)):
-            raise Mistake(f"advanced_composition should return a pair of numbers "
+        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(map(is_number, got)):
+            raise Mistake(f"compose should return a pair of numbers "
                           f"(ε_total, δ_total), got {got!r:.80}. {case}")
         g_eps, g_delta = float(got[0]), float(got[1])
+        if _close(g_eps, want_eps) and _close(g_delta, want_delta):
+            continue
+        if advanced_wins and _close(g_eps, seq_eps) and _close(g_delta, seq_delta):
+            raise Mistake(f"kε = {seq_eps:g} is a valid bound, but advanced composition gives "
+                          f"{adv_eps:.4g} here: for many small releases the √k term wins. "
+                          f"Return the tighter of the two. {case}")
+        if not advanced_wins and _close(g_eps, adv_eps) and _close(g_delta, adv_delta):
+            raise Mistake(f"Advanced composition gives ε = {adv_eps:.4g} here, but plain "
+                          f"sequential composition gives only kε = {seq_eps:g} (with δ = kδ): "
+                          f"for few or large-ε releases the √(2k ln(1/δ')) and kε(e^ε − 1) "
+                          f"terms cost more than they save. Return the tighter bound. {case}")
+        if not _close(g_eps, want_eps) and _close(g_eps, want_delta) and _close(g_delta, want_eps):
+            raise Mistake(f"You swapped the pair: return (ε_total, δ_total) — ε first, then δ — "
+                          f"as every (ε, δ) in the course is written. {case}")
+        for value, right, what in ((g_eps, want_eps, "ε_total"), (g_delta, want_delta, "δ_total")):
+            rounded = rounding_mistake(value, right, what) if not _close(value, right) else None
+            if rounded:
+                raise Mistake(f"{rounded} {case}")
+        if not advanced_wins:
+            raise Mistake(f"Here sequential composition is the tighter bound: (kε, kδ) = "
+                          f"({seq_eps:g}, {seq_delta:g}). {case}")
         root, tail = _advanced_variants(eps, delta, k, dp)
         seen = f"{case}: expected ({want_eps:.6g}, {want_delta:.3g}), got ({g_eps:.6g}, {g_delta:.3g})"
         if not math.isfinite(g_eps):
@@ -128,57 +144,74 @@ def check_advanced_composition(ns):
             f"than kε: always take the smaller valid bound.")
 
 
-# --- L03.E2: Gaussian releases through zCDP -------------------------------------------------
-GAUSSIAN_CASES = [(5.0, 1.0, 10, 1e-6), (20.0, 1.0, 100, 1e-6), (2.0, 3.0, 1, 1e-5),
-                  (50.0, 2.0, 1000, 1e-8), (8.0, 1.5, 37, 1e-7)]
+# --- L03.E2: Gaussian noise for a budget, through zCDP ----------------------------------------
+#: (sensitivity Δ, releases k, total ε, δ)
+GAUSSIAN_CASES = [(1.0, 10, 1.0, 1e-6), (1.0, 100, 2.0, 1e-6), (3.0, 1, 0.5, 1e-5),
+                  (2.0, 1000, 5.0, 1e-8), (1.5, 37, 0.8, 1e-7)]
 
 
-def check_gaussian_total_epsilon(ns):
-    for sigma, sens, k, delta in GAUSSIAN_CASES:
-        got = ns.call("gaussian_total_epsilon", sigma, sens, k, delta)
-        case = f"(σ={sigma}, Δ={sens}, k={k}, δ={delta:g})"
-        if not _is_number(got):
-            raise Mistake(f"gaussian_total_epsilon should return one number (the total ε), got "
+def gaussian_sigma_reference(sensitivity, k, epsilon, delta) -> float:
+    """The smallest σ for which k Gaussian releases are (ε, δ)-DP by zCDP composition and the
+    simple conversion: solve ρ + 2√(ρ ln(1/δ)) = ε for ρ, then ρ = kΔ²/(2σ²) for σ."""
+    log_term = math.log(1 / delta)
+    rho = (math.sqrt(log_term + epsilon) - math.sqrt(log_term)) ** 2
+    return sensitivity * math.sqrt(k / (2 * rho))
+
+
+def _total_epsilon(sigma, sensitivity, k, delta) -> float:
+    return rho_to_epsilon_simple(compose_rho([gaussian_rho(sensitivity, sigma)] * k), delta)
+
+
+def check_gaussian_sigma(ns):
+    for sens, k, eps, delta in GAUSSIAN_CASES:
+        got = ns.call("gaussian_sigma_for_budget", sens, k, eps, delta)
+        case = f"(Δ={sens}, k={k}, total ε={eps}, δ={delta:g})"
+        if not is_number(got):
+            raise Mistake(f"gaussian_sigma_for_budget should return one number (σ), got "
                           f"{type(got).__name__}. {case}")
         got = float(got)
-        rho1 = gaussian_rho(sens, sigma)
-        rho = compose_rho([rho1] * k)
-        want = rho_to_epsilon_simple(rho, delta)
-        seen = f"{case}: expected {want:.6g}, got {got:.6g}"
-        if _close(got, want):
+        want = gaussian_sigma_reference(sens, k, eps, delta)
+        if _close(got, want, rel=1e-6):
             continue
-        if not math.isfinite(got):
-            raise Mistake(f"Your ε is {got}: under the root it must be ρ·ln(1/δ), which is "
-                          f"positive; ln(δ) is negative. {seen}")
-        if k > 1 and _close(got, rho_to_epsilon_simple(rho1, delta)):
-            raise Mistake(f"That is the ε of ONE release: zCDP composes by adding, so k releases "
-                          f"have ρ = k·Δ²/(2σ²). Multiply ρ by k before converting. {seen}")
-        if _close(got, rho_to_epsilon_simple(2 * rho, delta)):
-            raise Mistake(f"ρ of one Gaussian release is Δ²/(2σ²) — the 1/2 is missing. {seen}")
-        if k > 1 and _close(got, k * rho_to_epsilon_simple(rho1, delta)):
-            raise Mistake(f"You converted each release to (ε, δ) and added the k values of ε. "
-                          f"Add the ρ first (zCDP composes by summing ρ), then convert once: "
-                          f"that is where zCDP saves budget. {seen}")
-        classic = k * sens * math.sqrt(2 * math.log(1.25 / delta)) / sigma
-        if _close(got, classic):
-            raise Mistake(f"You added k classic Gaussian-mechanism ε values "
-                          f"Δ√(2 ln(1.25/δ))/σ: that is sequential composition (and its δ "
-                          f"would be kδ). Compose in zCDP instead: ρ = kΔ²/(2σ²), then "
-                          f"ε = ρ + 2√(ρ ln(1/δ)). {seen}")
-        if _close(got, rho_to_epsilon(rho, delta), rel=1e-6):
-            raise Mistake(f"That is the tighter Canonne–Kamath–Steinke conversion (the library's "
-                          f"rho_to_epsilon) — valid, but this exercise asks you to write the "
-                          f"simple one: ε = ρ + 2√(ρ ln(1/δ)). {seen}")
-        if _close(got, rho):
-            raise Mistake(f"You returned ρ itself; convert it to ε with ρ + 2√(ρ ln(1/δ)). "
-                          f"{seen}")
-        raise Mistake(f"Compute ρ = k·Δ²/(2σ²), then ε = ρ + 2√(ρ ln(1/δ)). {seen}")
-    sigma, k, delta = 20.0, 100, 1e-6
-    simple = rho_to_epsilon_simple(k * gaussian_rho(1.0, sigma), delta)
-    tight = rho_to_epsilon(k * gaussian_rho(1.0, sigma), delta)
-    return (f"Right. 100 releases with σ = 20 (Δ = 1): ε = {simple:.2f} at δ = 1e-6 with the "
-            f"simple conversion, {tight:.2f} with the tight one — while adding up 100 per-release "
-            f"(ε, δ/100) guarantees gives about 26. Compare with dp_accounting below.")
+        seen = f"{case}: the smallest σ is {want:.8g}, you returned {got:.8g}"
+        if not math.isfinite(got) or got <= 0:
+            raise Mistake(f"σ must be a positive number; yours is {got}. {seen}")
+        rounded = rounding_mistake(got, want, "gaussian_sigma_for_budget")
+        if rounded:
+            raise Mistake(f"{rounded} {seen}")
+        log_term = math.log(1 / delta)
+        rho_one = (math.sqrt(log_term + eps) - math.sqrt(log_term)) ** 2
+        if k > 1 and _close(got, sens * math.sqrt(1 / (2 * rho_one)), rel=1e-6):
+            raise Mistake(f"That σ makes ONE release cost the whole budget; there are k = {k}. "
+                          f"zCDP adds ρ over releases, so the budget's ρ must be shared: "
+                          f"kΔ²/(2σ²) = ρ, σ grows like √k. {seen}")
+        if _close(got, sens * math.sqrt(k / (2 * eps)), rel=1e-6):
+            raise Mistake(f"You set ρ = ε: but ρ-zCDP is not ε-DP. Convert: ρ-zCDP gives "
+                          f"(ρ + 2√(ρ ln(1/δ)), δ)-DP — solve that for the ρ whose ε is the "
+                          f"budget (a quadratic in √ρ). {seen}")
+        if _close(got, sens * math.sqrt(k / rho_one), rel=1e-6):
+            raise Mistake(f"ρ of one Gaussian release is Δ²/(2σ²) — the 1/2 is missing when "
+                          f"you solved for σ. {seen}")
+        classic = k * sens * math.sqrt(2 * math.log(1.25 * k / delta)) / eps
+        if _close(got, classic, rel=1e-6):
+            raise Mistake(f"That is the classic Gaussian σ for ε/k and δ/k per release "
+                          f"(sequential composition): valid when ε/k < 1, but it spends far "
+                          f"more noise than zCDP needs. Compose in zCDP instead. {seen}")
+        spent = _total_epsilon(got, sens, k, delta)
+        if spent > eps * (1 + 1e-6):
+            raise Mistake(f"Too little noise: with σ = {got:.6g}, the {k} releases cost "
+                          f"ε = {spent:.6g} in total (zCDP, simple conversion) — more than the "
+                          f"budget {eps:g}. {seen}")
+        raise Mistake(f"Valid but wasteful: σ = {got:.6g} keeps the {k} releases within the "
+                      f"budget (ε = {spent:.6g} ≤ {eps:g}), but less noise would too — the "
+                      f"exercise asks for the smallest σ, the one whose total is exactly the "
+                      f"budget. (Solving ρ + 2√(ρ ln(1/δ)) = ε exactly is possible: it is a "
+                      f"quadratic in √ρ.) {seen}")
+    sigma = gaussian_sigma_reference(1.0, 100, 2.0, 1e-6)
+    classic = 100 * math.sqrt(2 * math.log(1.25 * 100 / 1e-6)) / 2.0
+    return (f"Right. For 100 counts within (ε = 2, δ = 1e-6), zCDP needs σ = {sigma:.1f} per "
+            f"count; splitting the budget sequentially with the classic calibration would need "
+            f"σ ≈ {classic:.0f} — zCDP buys the same guarantee with far less noise.")
 
 
 # --- L03.E3: an accountant in front of every release ----------------------------------------
@@ -218,7 +251,7 @@ def _call_release(ns, accountant, counts, eps_each, rng):
 def check_release_counts(ns):
     # A: a fresh budget of 1.0, 0.3 per count: three fit, the fourth is refused.
     acc0 = PrivacyAccountant(1.0)
-    values, acc = _call_release(ns, acc0, COUNTS_A, 0.3, _rng(31))
+    values, acc = _call_release(ns, acc0, COUNTS_A, 0.3, case_rng(SEED, 31))
     new = acc.ledger
     case = "(PrivacyAccountant(1.0), 5 counts, ε_each = 0.3)"
     if acc.total_epsilon != 1.0:
@@ -248,7 +281,7 @@ def check_release_counts(ns):
     # B: an accountant that already paid for an earlier release.
     acc0 = PrivacyAccountant(2.0)
     acc0.spend(0.5, label="earlier release")
-    values, acc = _call_release(ns, acc0, list(range(10, 20)), 0.4, _rng(32))
+    values, acc = _call_release(ns, acc0, list(range(10, 20)), 0.4, case_rng(SEED, 32))
     labels = [e.label for e in acc.ledger]
     case = "(an accountant with 2.0 in total, 0.5 already spent; ε_each = 0.4)"
     if not labels or labels[0] != "earlier release":
@@ -260,7 +293,7 @@ def check_release_counts(ns):
     # C: the noise: scale 1/ε, centred, drawn from rng.
     n, eps = 400, 0.5
     counts = np.arange(1000, 1000 + n)
-    values, acc = _call_release(ns, PrivacyAccountant(1000.0), counts.tolist(), eps, _rng(33))
+    values, acc = _call_release(ns, PrivacyAccountant(1000.0), counts.tolist(), eps, case_rng(SEED, 33))
     if len(values) != n:
         raise Mistake(f"With a budget of 1000 and ε_each = {eps}, all {n} counts fit, but you "
                       f"released {len(values)}.")
@@ -284,9 +317,9 @@ def check_release_counts(ns):
         raise Mistake(f"The noise is not centred on 0 (its mean over {n} counts is "
                       f"{np.mean(noise):.2f}): use rng.laplace(0, 1/epsilon_each), which is "
                       f"symmetric, so the released counts stay unbiased.")
-    a1, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(34))
-    a2, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(34))
-    a3, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, _rng(35))
+    a1, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, case_rng(SEED, 34))
+    a2, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, case_rng(SEED, 34))
+    a3, _ = _call_release(ns, PrivacyAccountant(10.0), counts[:20].tolist(), 0.5, case_rng(SEED, 35))
     if not np.array_equal(a1, a2):
         raise Mistake("release_counts gave different values for the same seeded rng: draw the "
                       "noise from the `rng` argument (rng.laplace(...)), not from np.random.")
@@ -319,7 +352,7 @@ def _as_guess(value, n: int, xhat: np.ndarray) -> np.ndarray:
 
 def check_reconstruct_secret(ns):
     for n, m, scale, mech, offset in RECON_CASES:
-        gen = _rng(offset)
+        gen = case_rng(SEED, offset)
         secret = make_secret_column(n, gen)
         queries = random_subset_queries(n, m, gen)
         answers = answer_queries(queries, secret, scale, gen, mechanism=mech)
@@ -356,60 +389,74 @@ def check_reconstruct_secret(ns):
 
 # --- L03.E5: where does the attack collapse? -----------------------------------------------
 COLLAPSE_THRESHOLD = 0.6
+
+
+def _collapse_grid(n: int) -> list:
+    """12 uniform-noise bounds E around the collapse (0.6–2.5 × √(3n))."""
+    return [round(float(v), 2) for v in np.geomspace(0.6, 2.5, 12) * math.sqrt(3 * n)]
+
+
 COLLAPSE_CASES = [  # (n, m, grid of uniform noise bounds E, trials, offset)
-    (100, 400, [2.0, 6.0, 18.0, 54.0, 160.0], 100, 51),
-    (120, 480, [2.2, 6.6, 20.0, 60.0, 175.0], 80, 52),
+    (60, 240, _collapse_grid(60), 2, 51),
+    (80, 320, _collapse_grid(80), 1, 52),
+    (50, 100, _collapse_grid(50), 2, 53),
 ]
-_SD_INFLATION, _MODEL_ERROR = 1.2, 0.008
+#: Calls per case with the same seed: an answer that ignores ``rng`` rarely repeats itself.
+COLLAPSE_REPEATS = 3
 
 
-def collapse_bracket(n, m, levels, trials, threshold=COLLAPSE_THRESHOLD,
-                     false_fail=FALSE_FAIL):
-    """Indices (lo, hi) of the grid levels a correct measurement can return.
+def _first_below(table, column: str):
+    below = table[table[column] < COLLAPSE_THRESHOLD]
+    return None if below.empty else float(below["noise"].iloc[0])
 
-    Mean accuracy over ``trials`` at level E is ≈ N(p(E), p(1-p)/(n·trials)) with p from
-    :func:`predicted_lstsq_accuracy` (checked against 400-trial measurements to ±0.005; we
-    allow 0.008 and inflate the spread by 1.2). The first level below ``threshold`` can be
-    ``lo`` (the first whose accuracy might dip below) up to ``hi`` (the first certainly below).
-    """
-    z = z_score(false_fail / len(levels))
-    lo = hi = None
-    for k, level in enumerate(levels):
-        p = predicted_lstsq_accuracy(n, m, noise_std(level, "uniform"))
-        margin = z * _SD_INFLATION * math.sqrt(p * (1 - p) / (n * trials)) + _MODEL_ERROR
-        if lo is None and p - margin < threshold:
-            lo = k
-        if hi is None and p + margin < threshold:
-            hi = k
-    return lo, (len(levels) - 1 if hi is None else hi)
+
+def collapse_reference(n, m, levels, trials, offset) -> tuple:
+    """(measured, predicted): the first level below the threshold in the measurement that
+    ``accuracy_vs_noise`` makes with the check's seeded rng, and in its ``predicted`` column."""
+    from ..attacks.reconstruction import accuracy_vs_noise
+
+    table = accuracy_vs_noise(n, m, list(levels), trials=trials, rng=case_rng(SEED, offset))
+    return _first_below(table, "accuracy_mean"), _first_below(table, "predicted")
 
 
 def check_collapse_noise(ns):
-    ff = FALSE_FAIL / len(COLLAPSE_CASES)
     for n, m, levels, trials, offset in COLLAPSE_CASES:
-        got = ns.call("collapse_noise", n, m, list(levels), trials, _rng(offset))
-        case = f"(n = {n}, m = {m}, noise levels {levels}, {trials} trials)"
-        if not _is_number(got):
-            raise Mistake(f"collapse_noise should return one number — a noise level from the "
-                          f"grid — got {type(got).__name__} {got!r:.60}. {case}")
-        got = float(got)
-        lo, hi = collapse_bracket(n, m, levels, trials, false_fail=ff)
-        ok = levels[lo:hi + 1]
-        if any(math.isclose(got, lv, rel_tol=1e-9) for lv in ok):
+        answers = []
+        for _ in range(COLLAPSE_REPEATS):
+            got = ns.call("collapse_noise", n, m, list(levels), trials, case_rng(SEED, offset))
+            case = f"(n = {n}, m = {m}, noise levels {levels}, {trials} trial(s))"
+            if not is_number(got):
+                raise Mistake(f"collapse_noise should return one number — a noise level from "
+                              f"the grid — got {type(got).__name__} {got!r:.60}. {case}")
+            answers.append(float(got))
+        measured, predicted = collapse_reference(n, m, levels, trials, offset)
+        got = answers[0]
+        seen = f"{case}: the measurement with the rng you were given crosses at {measured:g}, " \
+               f"you returned {got:g}"
+        if len(set(answers)) > 1:
+            raise Mistake(f"Called {COLLAPSE_REPEATS} times with generators seeded alike, your "
+                          f"collapse_noise returned {', '.join(f'{a:g}' for a in answers)}: it "
+                          f"ignores the `rng` it is given (it draws fresh randomness each "
+                          f"time). Pass it on — accuracy_vs_noise(..., rng=rng) — so that a "
+                          f"measurement can be reproduced and checked. {seen}")
+        if math.isclose(got, measured, rel_tol=1e-9):
             continue
-        expect = (f"expected {ok[0]:g}" if len(ok) == 1
-                  else f"expected one of {', '.join(f'{v:g}' for v in ok)}")
-        seen = f"{case}: {expect}, got {got:g}"
-        if lo > 0 and math.isclose(got, levels[lo - 1], rel_tol=1e-9):
-            raise Mistake(f"{levels[lo - 1]:g} is the last level where the attack still works "
-                          f"(accuracy ≥ {COLLAPSE_THRESHOLD}); return the FIRST level at which "
-                          f"the mean accuracy drops below {COLLAPSE_THRESHOLD}. {seen}")
-        if float(got).is_integer() and lo <= int(got) <= hi and not any(
+        if predicted is not None and math.isclose(got, predicted, rel_tol=1e-9):
+            raise Mistake(f"{got:g} is where the *predicted* column (the theory "
+                          f"Φ(√(m−n)/(4σ))) crosses {COLLAPSE_THRESHOLD}, not the measurement. "
+                          f"The point of the exercise is to measure: use accuracy_mean, the "
+                          f"accuracy the attack actually reached. {seen}")
+        k = levels.index(measured) if measured in levels else None
+        if k and math.isclose(got, levels[k - 1], rel_tol=1e-9):
+            raise Mistake(f"{got:g} is the last level where the attack still works (accuracy "
+                          f"≥ {COLLAPSE_THRESHOLD}); return the FIRST level at which the mean "
+                          f"accuracy drops below {COLLAPSE_THRESHOLD}. {seen}")
+        if float(got).is_integer() and 0 <= int(got) < len(levels) and not any(
                 math.isclose(got, lv) for lv in levels):
             raise Mistake(f"You returned the position {int(got)} in the grid; return the noise "
                           f"level itself (the `noise` column). {seen}")
-        for k in range(max(lo - 1, 0), min(hi + 2, len(levels))):
-            std = noise_std(levels[k], "uniform")
+        for level in levels:
+            std = noise_std(level, "uniform")
             if math.isclose(got, std / math.sqrt(n), rel_tol=1e-6):
                 raise Mistake(f"That is noise_over_sqrt_n (std/√n) — useful for the plot, but "
                               f"return the noise level E from the grid (the `noise` column). "
@@ -419,12 +466,13 @@ def check_collapse_noise(ns):
                               f"level E from the grid (the `noise` column). {seen}")
         if not any(math.isclose(got, lv, rel_tol=1e-9) for lv in levels):
             raise Mistake(f"Return one of the noise levels you were given. {seen}")
-        raise Mistake(f"Run accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng) and "
-                      f"return the first `noise` whose `accuracy_mean` is below "
-                      f"{COLLAPSE_THRESHOLD}. {seen}")
-    return ("Right. Theory (Φ(√(m − n)/(4σ)) = 0.6) puts the collapse at a noise std of about "
-            "√(m − n)/1.01 ≈ 1.7√n for m = 4n: noise of order √n per answer is enough to stop "
-            "this attack.")
+        raise Mistake(f"That is not what accuracy_vs_noise(n, m, noise_levels, trials=trials, "
+                      f"rng=rng) measures with the generator you were given: run exactly that "
+                      f"measurement (with `rng`, not a generator of your own) and return the "
+                      f"first `noise` whose `accuracy_mean` is below {COLLAPSE_THRESHOLD}. "
+                      f"{seen}")
+    return ("Right — and note that on these small problems the measured collapse comes earlier "
+            "than the theory Φ(√(m − n)/(4σ)) predicts: a model is a hypothesis until measured.")
 
 
 # --- L03.E6: allocating a dashboard's budget ------------------------------------------------
@@ -483,7 +531,7 @@ def check_allocate(ns):
             raise Mistake(f"allocate should return a dict {{query name: ε}} or the string "
                           f"'impossible'; got {type(got).__name__}. {case}")
         if not ref.feasible:
-            spent = sum(float(v) for v in got.values() if _is_number(v))
+            spent = sum(float(v) for v in got.values() if is_number(v))
             raise Mistake(f"These targets need ε = {ref.required_epsilon:.4g} in total, more "
                           f"than the {total:g} available, so the design is impossible — yet you "
                           f"returned an allocation (spending {spent:.4g}). Check Σ ε_min ≤ total "
@@ -492,7 +540,7 @@ def check_allocate(ns):
         if sorted(map(str, got)) != sorted(names):
             raise Mistake(f"The dict should have exactly one entry per query, keyed by name: "
                           f"{names}; got keys {sorted(map(str, got))}. {case}")
-        if not all(_is_number(got[k]) and math.isfinite(float(got[k])) and float(got[k]) > 0
+        if not all(is_number(got[k]) and math.isfinite(float(got[k])) and float(got[k]) > 0
                    for k in names):
             raise Mistake(f"Every ε must be a finite number > 0; got {got}. {case}")
         eps = {k: float(got[k]) for k in names}
@@ -531,22 +579,24 @@ def check_allocate(ns):
 
 # --- the lesson -----------------------------------------------------------------------------
 LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
-    Exercise("L03.E1", "Advanced composition", 2, check_advanced_composition, (
-        "Two terms make up ε_total: one grows like √k, the other like k. And the δ of every "
-        "release still adds up.",
+    Exercise("L03.E1", "The tighter composition bound", 2, check_advanced_composition, (
+        "Two valid bounds, compute both: sequential (kε, kδ) and advanced. Then decide which "
+        "to report. For advanced, two terms make up ε_total — one grows like √k, the other "
+        "like k — and the δ of every release still adds up.",
         "ε_total = √(2k·ln(1/δ'))·ε + k·ε·(e^ε − 1) and δ_total = k·δ + δ'. Use math.log and "
         "math.expm1 (or math.exp(ε) − 1).",
-        "return (math.sqrt(2 * k * math.log(1 / delta_prime)) * epsilon + k * epsilon * "
-        "math.expm1(epsilon), k * delta + delta_prime)",
-    )),
-    Exercise("L03.E2", "Gaussian releases through zCDP", 2, check_gaussian_total_epsilon, (
-        "Work in zCDP: find ρ for one release, compose k releases, and convert to (ε, δ) once, "
-        "at the end.",
-        "One Gaussian release is ρ = Δ²/(2σ²)-zCDP; k of them are kρ-zCDP; ρ-zCDP implies "
-        "(ρ + 2√(ρ ln(1/δ)), δ)-DP.",
-        "rho = k * sensitivity**2 / (2 * sigma**2); return rho + 2 * math.sqrt(rho * "
-        "math.log(1 / delta))",
-    )),
+        "Compute both pairs and return the one with the smaller ε_total. Which wins depends "
+        "on k and ε: try k = 3 and k = 10,000 at ε = 0.1 to see both.",
+    ), shortcuts=("pets_helpers.accounting:advanced_composition",)),
+    Exercise("L03.E2", "Gaussian noise for a budget", 2, check_gaussian_sigma, (
+        "Work backwards: the budget (ε, δ) fixes the largest total ρ you may spend; k equal "
+        "Gaussian releases share it; each release's ρ fixes its σ.",
+        "ρ-zCDP gives ε = ρ + 2√(ρ ln(1/δ)). With u = √ρ this is u² + 2u√L − ε = 0 (L = "
+        "ln(1/δ)): a quadratic you can solve exactly for its positive root.",
+        "From the positive root u, the total ρ is u²; k releases of ρ = Δ²/(2σ²) each must add "
+        "up to it — solve that for σ.",
+    ), shortcuts=("pets_helpers.accounting:epsilon_to_rho",
+                  "pets_helpers.accounting:gaussian_sigma_for_rho")),
     Exercise("L03.E3", "Spend, then release", 2, check_release_counts, (
         "The order matters: ask the accountant first; only if it agrees may the count go out. "
         "When it refuses it raises BudgetExceeded.",
@@ -563,13 +613,14 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "Least squares: x̂ = argmin ‖Qx − a‖² is np.linalg.lstsq(queries, answers, rcond=None)[0]. "
         "It is real-valued; each secret is a bit.",
         "x = np.linalg.lstsq(queries, answers, rcond=None)[0]; return (x > 0.5).astype(int)",
-    )),
+    ), shortcuts=("pets_helpers.attacks.reconstruction:reconstruct",)),
     Exercise("L03.E5", "Where the attack collapses", 1, check_collapse_noise, (
         "The library measures the attack for you: accuracy_vs_noise returns one row per noise "
         "level.",
         "table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng); keep the rows "
         "whose accuracy_mean is below 0.6.",
-        "below = table[table['accuracy_mean'] < 0.6]; return float(below['noise'].iloc[0])",
+        "Filter the rows whose accuracy_mean (the measurement, not the predicted column) is "
+        "below 0.6, and return the noise value of the first of them as a float.",
     )),
     Exercise("L03.E6", "Allocate a dashboard's budget", 3, check_allocate, (
         "First find the smallest ε that meets each query's target on its own; then ask whether "
@@ -580,47 +631,5 @@ LESSON = Lesson("L03", "Composition and privacy accounting", "03_composition", (
         "mins = {q['name']: q['sensitivity'] * math.log(1 / (1 - q['confidence'])) / q['error'] "
         "for q in queries}; return 'impossible' if sum(mins.values()) > total_epsilon else mins "
         "(or scale them all up by total/sum to use the whole budget).",
-    )),
+    ), shortcuts=("pets_helpers.accounting:allocate_budget",)),
 ))
-
-
-# --- widget wiring ---------------------------------------------------------------------------
-def reconstruction_explorer(n: int = 200, m: int = 800, seed: int = 3):
-    """Noise slider → which people the Dinur–Nissim attack unmasks (green) or misses (red).
-
-    One secret column and one set of m random subset queries (seeded, so only the noise
-    changes); the answers get uniform noise in [−E, E] and least squares is rounded at 1/2.
-    The title gives the accuracy, the theory, and the total ε the same noise would buy as
-    Laplace noise over m answers (ε = m/b, by sequential composition).
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    from ..widgets import Slider, explore
-
-    gen = np.random.default_rng(seed)
-    secret = make_secret_column(n, gen)
-    queries = random_subset_queries(n, m, gen)
-    base = answer_queries(queries, secret, 1.0, gen)  # noise uniform in [−1, 1]
-    exact = answer_queries(queries, secret, 0.0)
-    unit = base - exact
-    cols = 20 if n % 20 == 0 else n
-    cmap = ListedColormap(["#c0392b", "#27ae60"])
-
-    def draw(noise):
-        guess = reconstruct(queries, exact + noise * unit)
-        right = (guess == secret).reshape(-1, cols)
-        acc = reconstruction_accuracy(secret, guess)
-        theory = predicted_lstsq_accuracy(n, m, noise_std(noise, "uniform"))
-        laplace_eps = m * math.sqrt(6) / noise
-        rows = right.shape[0]
-        fig, ax = plt.subplots(figsize=(7, 0.34 * rows * 20 / cols + 0.7), layout="constrained")
-        ax.imshow(right, cmap=cmap, vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"noise up to ±{noise:.3g} per answer ({noise / math.sqrt(n):.2g}·√n): "
-                     f"{acc:.0%} of secrets recovered (theory {theory:.0%}, guessing 50%)\n"
-                     f"green: bit recovered, red: missed. Laplace noise of the same std on "
-                     f"{m} answers would be ε ≈ {laplace_eps:.3g} in total", fontsize=9)
-
-    explore(draw, noise=Slider("noise E per answer", 0.5, 500.0, 10.0, log=True))

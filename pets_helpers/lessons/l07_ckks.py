@@ -1,15 +1,16 @@
-"""Lesson 07 — CKKS arithmetic with TenSEAL: exercises, checks and the parameter explorer.
+"""Lesson 07 — CKKS arithmetic with TenSEAL: exercises and checks.
 
-TenSEAL objects (contexts, ciphertexts) do not pickle, so every exercise takes and returns plain
-values: parameters as a dict ``{"poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits"}``
-and vectors as numpy arrays. The learner's function builds the context, encrypts, computes and
-decrypts inside; the check compares the decrypted result with float64 arithmetic.
+Only plain data crosses between the learner's code and the checks: parameters as a dict
+``{"poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits"}``, TenSEAL contexts and
+ciphertexts as their serialized bytes.
 
-Cleartext shortcuts: CKKS is approximate, so an honest homomorphic result always differs from
-float64 by at least ~2**-(scale_bits) (fresh encoding noise alone is ≈ 2N/2**scale_bits ≫ 1e-12).
-An answer within 1e-12 of the float64 result everywhere was therefore computed in the clear.
-This heuristic does not catch encrypt → decrypt → compute in the clear (the noise of one
-encryption is still there); the notebook's threat model explains why that would miss the point.
+Encryption is real by construction in E2 and E3: the learner's function plays the *server*. The
+check (the client) keeps the secret key, sends a public context and a ciphertext, and decrypts
+the ciphertext the function returns. Without the key, no computation in the clear is possible;
+a result computed under any other context decrypts to garbage; a result that is not a
+ciphertext is refused. Each chain is exactly as deep as a good evaluation needs, so a wasteful
+circuit fails with the depth error, and one case is deeper than the ciphertext allows: the
+server must refuse it before computing.
 """
 
 from __future__ import annotations
@@ -20,33 +21,17 @@ import numbers
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array
+from ..grading.answers import case_rng
 from ..grading.namespace import LearnerError
-from ..he import (SECURITY_TABLE_128, CKKSParams, InsecureParameters, explain_scale_error,
+from ..he import (SECURITY_TABLE_128, CKKSParams, explain_scale_error, make_context,
                   predicted_precision_bits, propose_params)
 
 SEED = 20260707
-#: Anything this close to the float64 result everywhere was not computed under CKKS.
-CLEARTEXT_ATOL = 1e-12
 #: Acceptance margin over the precision model (which matches measurements to ~1 bit).
 MODEL_MARGIN = 4.0
 
 PARAM_KEYS = ("poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits")
 
-
-def _rng(offset: int = 0):
-    return np.random.default_rng(SEED + offset)
-
-
-def _as_dict(params: CKKSParams) -> dict:
-    return {"poly_modulus_degree": params.poly_modulus_degree,
-            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
-            "scale_bits": params.scale_bits}
-
-
-def _chain(params: CKKSParams) -> str:
-    return f"N={params.poly_modulus_degree}, chain {list(params.coeff_mod_bit_sizes)}, " \
-           f"scale 2**{params.scale_bits}"
 
 
 def _learner_params(value, name: str) -> CKKSParams:
@@ -63,21 +48,23 @@ def _learner_params(value, name: str) -> CKKSParams:
     return CKKSParams(int(n), tuple(int(b) for b in chain), int(scale))
 
 
-def _vector(value, n: int, name: str) -> np.ndarray:
-    return as_array(value, (n,), name, "one decrypted value per input (decrypt() returns a "
-                    "list as long as what you encrypted)")
-
-
 # --- L07.E1: choosing parameters for a circuit ---------------------------------------------
 #: (multiplicative depth, bits of absolute precision wanted after it)
 PARAM_CASES = [(1, 12), (2, 20), (3, 20), (5, 25)]
 
 
 def check_choose_params(ns):
+    chosen = {}
     for depth, target in PARAM_CASES:
         answer = ns.call("choose_params", depth, target)
+        if isinstance(answer, dict) and isinstance(answer.get("scale_bits"), numbers.Integral) \
+                and answer["scale_bits"] > 64 and answer["scale_bits"] & (answer["scale_bits"] - 1) == 0:
+            s_bits = int(answer["scale_bits"]).bit_length() - 1
+            raise Mistake(f"scale_bits is the exponent of the scale, not the scale: the scale is "
+                          f"2**scale_bits, so write scale_bits = {s_bits}, not 2**{s_bits} = "
+                          f"{answer['scale_bits']}.")
         params = _learner_params(answer, "choose_params")
-        case = f"(for depth {depth} and {target} bits you chose {_chain(params)})"
+        case = f"(for depth {depth} and {target} bits you chose {params.label()})"
         n, sizes, scale = params.poly_modulus_degree, list(params.coeff_mod_bit_sizes), \
             params.scale_bits
         if n not in SECURITY_TABLE_128:
@@ -97,6 +84,12 @@ def check_choose_params(ns):
                           f"that drops one middle prime, so depth {depth} needs {depth} middle "
                           f"primes between the first and the special prime, i.e. "
                           f"{depth + 2} primes in all; you have {len(sizes)}. {case}")
+        if len(sizes) - 2 > depth:
+            raise Mistake(f"Too many middle primes: depth {depth} needs exactly {depth} (one "
+                          f"rescale per multiplication); your {len(sizes) - 2} cost "
+                          f"{sum(sizes[1:-1]) - depth * scale} extra modulus bits and make every "
+                          f"ciphertext and every operation larger, for a level the circuit "
+                          f"never uses. {case}")
         if any(b != scale for b in sizes[1:-1]):
             raise Mistake(f"Every middle prime must have exactly scale_bits = {scale} bits: a "
                           f"rescale divides by the prime, and TenSEAL then declares the scale "
@@ -121,127 +114,223 @@ def check_choose_params(ns):
                           f"precision is about scale_bits − log2(N) − 1 and each rescale loses "
                           f"a little more: raise scale_bits (and the primes with it), and a "
                           f"larger N if the security table then runs out. {case}")
+        chosen[(depth, target)] = (params, case)
+    for (depth, target), (params, case) in chosen.items():
+        n = params.poly_modulus_degree
+        cheapest = propose_params(depth, target)
+        if n > cheapest.poly_modulus_degree:
+            raise Mistake(f"Secure and precise enough, but not the cheapest: N = "
+                          f"{cheapest.poly_modulus_degree} suffices ({cheapest.label()}), and "
+                          f"every ciphertext and every operation at N = {n} is at least twice "
+                          f"as large and as slow. Search N from the smallest up and stop at the "
+                          f"first that works. {case}")
     cheapest = propose_params(5, 25)
-    return (f"For depth 5 at 25 bits the cheapest secure set is {_chain(cheapest)}: depth and "
+    return (f"For depth 5 at 25 bits the cheapest secure set is {cheapest.label()}: depth and "
             f"precision are both paid for in modulus bits, and the security table sets the "
             f"price of N.")
 
 
-# --- L07.E2: a polynomial, homomorphically -----------------------------------------------
+# --- the client/server split every encrypted exercise uses -----------------------------------
+def client_and_server(params: CKKSParams, galois_keys: bool = False):
+    """(client context with the secret key, the public context bytes a server receives)."""
+    ctx = make_context(params, galois_keys=galois_keys)
+    public = ctx.copy()
+    public.make_context_public()
+    return ctx, public.serialize(save_galois_keys=galois_keys)
+
+
+def read_server_result(ctx, raw, name: str):
+    """The learner's returned ciphertext, loaded under the client's context, or a Mistake.
+
+    The learner's function runs as the *server*: it never had the secret key, so the only
+    thing it can return is a ciphertext (serialized, as bytes).
+    """
+    import tenseal as ts
+
+    if not isinstance(raw, (bytes, bytearray)):
+        kind = type(raw).__name__
+        raise Mistake(f"{name} returned a {kind}, but it runs on the server, which holds no secret "
+                      f"key and can never see a plaintext: it must return the encrypted result, "
+                      f"serialized — result.serialize() (bytes).")
+    try:
+        return ts.ckks_vector_from(ctx, bytes(raw))
+    except Exception as exc:
+        raise Mistake(f"{name} returned {len(raw)} bytes that are not a serialized CKKS vector "
+                      f"({exc}). Return result.serialize() of the CKKSVector you computed.") \
+            from None
+
+
+def decrypt_server_result(ctx, raw, name: str, n: int) -> np.ndarray:
+    """The first ``n`` decrypted values of the learner's returned ciphertext, or a Mistake."""
+    values = np.asarray(read_server_result(ctx, raw, name).decrypt(), dtype=float)
+    if values.size < n:
+        raise Mistake(f"{name} returned a ciphertext of {values.size} values, but the input held "
+                      f"{n}: it was not computed from the ciphertext you were given (a "
+                      f"ciphertext of your own, under a context of your own, decrypts to "
+                      f"garbage under the client's key). Compute on ts.ckks_vector_from("
+                      f"ts.context_from(context), ciphertext).")
+    return values[:n]
+
+
+def _server_error(exc: LearnerError, params: CKKSParams, name: str) -> Mistake | None:
+    """A teaching Mistake for the usual errors of server-side code, else None."""
+    text = exc.evalue.lower()
+    if "secret" in text and "key" in text:
+        return Mistake(f"Your {name} tried to decrypt on the server ({exc.ename}: {exc.evalue}). "
+                       f"The server's context has no secret key — that is the whole point: it "
+                       f"computes on ciphertexts it cannot read and returns a ciphertext. Return "
+                       f"result.serialize() and let the client decrypt.")
+    if "scale out of bounds" in text:
+        explained = explain_scale_error(ValueError(exc.evalue), params, params.depth)
+        return Mistake(f"Depth exhausted. {explained}")
+    return None
+
+
+# --- L07.E2: a polynomial, homomorphically, on the server -------------------------------------
 POLY_CASES = [
-    # (params, coefficients lowest degree first, seed offset)
+    # (params, coefficients lowest degree first, seed offset); each chain is exactly as deep
+    # as the polynomial needs (⌈log2(degree + 1)⌉ levels), so a wasteful order fails
     (CKKSParams(8192, (60, 40, 40, 60), 40), [0.5, -1.2, 0.3, 0.8], 21),
     (CKKSParams(8192, (50, 36, 36, 36, 60), 36), [-0.3, 0.9, 0.4, -0.7], 22),
+    (CKKSParams(8192, (50, 36, 36, 36, 60), 36), [0.2, -0.5, 0.1, 0.3, -0.2, 0.4], 23),
 ]
-#: Multiplications a degree-3 polynomial costs when evaluated well (⌈log2(3+1)⌉).
-POLY_DEPTH = 2
+#: (params, coefficients) the ciphertext cannot afford: the server must refuse before computing
+POLY_REFUSED = [(CKKSParams(8192, (60, 40, 40, 60), 40), [0.1, 0.2, -0.3, 0.1, 0.5], 24)]
+
+
+def polynomial_depth(coefficients) -> int:
+    """Levels TenSEAL's polyval uses for a polynomial of this degree: ⌈log2(degree + 1)⌉."""
+    degree = max((k for k, c in enumerate(coefficients) if c != 0), default=0)
+    return math.ceil(math.log2(degree + 1)) if degree > 0 else 0
 
 
 def poly_tolerance(params: CKKSParams, coefficients) -> float:
-    """The accepted max error: MODEL_MARGIN · Σ|c_k| · 2**-(predicted bits after 2 products)."""
-    bits = predicted_precision_bits(params, POLY_DEPTH)
+    """The accepted max error: MODEL_MARGIN · Σ|c_k| · 2**-(predicted bits after its depth)."""
+    bits = predicted_precision_bits(params, max(polynomial_depth(coefficients), 1))
     return MODEL_MARGIN * float(np.sum(np.abs(coefficients))) * 2.0 ** -bits
 
 
+def _call_polynomial(ns, params, coefficients, xs):
+    import tenseal as ts
+
+    ctx, public = client_and_server(params)
+    ciphertext = ts.ckks_vector(ctx, list(xs)).serialize()
+    try:
+        raw = ns.call("encrypted_polynomial", ciphertext, public, list(coefficients))
+    except LearnerError as exc:
+        mistake = _server_error(exc, params, "encrypted_polynomial")
+        if mistake is not None:
+            raise Mistake(f"{mistake} A degree-{len(coefficients) - 1} polynomial needs "
+                          f"{polynomial_depth(coefficients)} levels when evaluated well: "
+                          f"Horner's rule or x·x·x·c₃ needs one per degree (a scalar "
+                          f"multiplication costs a level too). Square-and-combine (compute x² "
+                          f"once) or TenSEAL's polyval fit.") from None
+        raise
+    return ctx, raw
+
+
 def check_encrypted_polynomial(ns):
-    for params, coefficients, offset in POLY_CASES:
-        xs = _rng(offset).uniform(-1, 1, 64)
+    for params, coefficients, offset in POLY_REFUSED:
+        xs = case_rng(SEED, offset).uniform(-1, 1, 16)
+        need = polynomial_depth(coefficients)
         try:
-            raw = ns.call("encrypted_polynomial", xs.copy(), list(coefficients),
-                          _as_dict(params))
+            ctx, raw = _call_polynomial(ns, params, coefficients, xs)
+            read_server_result(ctx, raw, "encrypted_polynomial")  # a ciphertext at least?
         except LearnerError as exc:
-            if "scale out of bounds" in exc.evalue:
-                explained = explain_scale_error(ValueError(exc.evalue), params, params.depth)
-                raise Mistake(f"Depth exhausted. {explained} A degree-3 polynomial fits in depth "
-                              f"2: Horner's rule or x·x·x·c₃ needs 3 multiplications in a row "
-                              f"(a scalar multiplication also costs a level). Use "
-                              f"enc.polyval(coefficients), or compute x² once and then "
-                              f"c₀ + c₁x + x²·(c₂ + c₃x).") from None
+            if exc.ename == "ValueError" and "scale out of bounds" not in exc.evalue:
+                continue  # refused up front, in its own words
             raise
-        got = _vector(raw, len(xs), "encrypted_polynomial")
+        except Mistake as mistake:
+            if str(mistake).startswith("Depth exhausted"):
+                raise Mistake(f"A degree-{len(coefficients) - 1} polynomial needs {need} levels, "
+                              f"but the ciphertext you were given has only {params.depth}: your "
+                              f"server started computing anyway, and TenSEAL failed halfway with "
+                              f"'scale out of bounds'. A server should check first — compare "
+                              f"the levels the ciphertext has left (levels_left) with the depth "
+                              f"the polynomial needs, ⌈log2(degree + 1)⌉ — and raise a "
+                              f"ValueError that says so, before spending any work.") from None
+            raise
+        raise Mistake(f"A degree-{len(coefficients) - 1} polynomial needs {need} levels but the "
+                      f"ciphertext had only {params.depth}, and your function returned a result "
+                      f"anyway: it cannot be right. Refuse with a ValueError instead.")
+    for params, coefficients, offset in POLY_CASES:
+        xs = case_rng(SEED, offset).uniform(-1, 1, 64)
+        ctx, raw = _call_polynomial(ns, params, coefficients, xs)
+        got = decrypt_server_result(ctx, raw, "encrypted_polynomial", len(xs))
         want = np.polynomial.polynomial.polyval(xs, coefficients)
-        err = float(np.max(np.abs(got - want)))
+        err = float(np.max(np.abs(got - want))) if np.all(np.isfinite(got)) else math.inf
         tol = poly_tolerance(params, coefficients)
-        case = (f"(for p(x) with coefficients {coefficients} under {_chain(params)}: max error "
-                f"{err:.2e}, accepted ≤ {tol:.2e})")
-        if err <= CLEARTEXT_ATOL:
-            raise Mistake(f"Your result equals float64's to within {CLEARTEXT_ATOL}: it was "
-                          f"computed in the clear. CKKS is approximate, so a homomorphic result "
-                          f"always carries noise of about 2**-{params.scale_bits - 14} or more. "
-                          f"Encrypt xs with ts.ckks_vector and evaluate the polynomial on the "
-                          f"ciphertext. {case}")
+        case = (f"(degree {len(coefficients) - 1}, coefficients {coefficients}, under "
+                f"{params.label()}: max error {err:.2e}, accepted ≤ {tol:.2e})")
         if err <= tol:
             continue
-        reversed_want = np.polynomial.polynomial.polyval(xs, coefficients[::-1])
-        if np.max(np.abs(got - reversed_want)) <= tol:
+        if np.max(np.abs(got - xs)) <= tol:
+            raise Mistake(f"You returned the input ciphertext unchanged: no polynomial was "
+                          f"evaluated. {case}")
+        if np.max(np.abs(got - np.polynomial.polynomial.polyval(xs, coefficients[::-1]))) <= tol:
             raise Mistake(f"You evaluated the coefficients in the wrong order: the coefficients "
-                          f"are given lowest degree first [c₀, c₁, c₂, c₃], which is what "
+                          f"are given lowest degree first [c₀, c₁, c₂, …], which is what "
                           f"TenSEAL's polyval expects; numpy's np.polyval expects highest "
                           f"first. Do not reverse them. {case}")
-        if err <= 0.5 * (1 + float(np.sum(np.abs(coefficients)))):
-            raise Mistake(f"Right shape, but precision lost: the error is far above what these "
-                          f"parameters give (about 2**-{predicted_precision_bits(params, 2):.0f} "
-                          f"per unit of coefficient). Build the context from the params you are "
-                          f"given (make_context(CKKSParams(**params))), keep global_scale = "
-                          f"2**scale_bits, and use no more multiplications than needed. {case}")
-        raise Mistake(f"That is not p(x) = c₀ + c₁x + c₂x² + c₃x³. {case}")
-    return ("A degree-3 polynomial costs 2 levels with polyval (x² and x³ = x²·x share the "
-            "work), not 3 with Horner: on CKKS, depth is the budget to optimise.")
+        if err > 1e3 * (1 + float(np.sum(np.abs(coefficients)))):
+            raise Mistake(f"Your result decrypts to garbage under the client's key: it was not "
+                          f"computed from the ciphertext you were given, under the context you "
+                          f"were given (a context of your own has other keys). Load both with "
+                          f"ts.context_from(context) and ts.ckks_vector_from(ctx, ciphertext). "
+                          f"{case}")
+        raise Mistake(f"That is not p(x) = Σ c_k x^k of the encrypted x. {case}")
+    return ("Your server computed a polynomial on data it could not read, within the exact depth "
+            "budget — and refused the one it could not afford before spending any work. On CKKS, "
+            "depth is the budget to plan.")
 
 
-# --- L07.E3: an encrypted dot product --------------------------------------------------------
+# --- L07.E3: an encrypted dot product, on the server -------------------------------------------
 DOT_PARAMS = CKKSParams(8192, (60, 40, 40, 60), 40)
 DOT_CASES = [(100, 31), (1000, 32)]
 
 
 def check_encrypted_dot(ns):
+    import tenseal as ts
+
+    ctx, public = client_and_server(DOT_PARAMS, galois_keys=True)
     for n, offset in DOT_CASES:
-        rng = _rng(offset)
+        rng = case_rng(SEED, offset)
         a, b = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+        ciphertext = ts.ckks_vector(ctx, a.tolist()).serialize()
         try:
-            raw = ns.call("encrypted_dot", a.copy(), b.copy(), _as_dict(DOT_PARAMS))
+            raw = ns.call("encrypted_dot", ciphertext, public, b.copy())
         except LearnerError as exc:
-            if "galois" in exc.evalue.lower():
-                raise Mistake(f"TenSEAL said: {exc.evalue}. Summing the slots of a ciphertext "
-                              f"rotates it log2(n) times, and every rotation needs a Galois "
-                              f"key: build the context with make_context(params, "
-                              f"galois_keys=True).") from None
+            mistake = _server_error(exc, DOT_PARAMS, "encrypted_dot")
+            if mistake is not None:
+                raise mistake from None
             raise
-        try:
-            arr = np.asarray(raw, dtype=float).reshape(-1)
-        except Exception:
-            raise Mistake(f"encrypted_dot should return one number, got "
-                          f"{type(raw).__name__}.") from None
+        values = decrypt_server_result(ctx, raw, "encrypted_dot", 1)
+        values = np.asarray(read_server_result(ctx, raw, "encrypted_dot").decrypt(), dtype=float)
         want = float(a @ b)
-        if arr.size == n and n > 1:
-            hint = " (it is the elementwise product a·b)" if np.allclose(arr, a * b, atol=1e-3) \
-                else ""
-            raise Mistake(f"You returned {n} numbers{hint}, not their sum. Multiplying slot by "
-                          f"slot is only half of a dot product; enc.dot(b) (or (enc * b).sum()) "
-                          f"also adds up the slots, by rotating the ciphertext.")
-        if arr.size != 1 or not np.isfinite(arr[0]):
-            raise Mistake(f"encrypted_dot should return one number (or a one-element list, as "
-                          f"decrypt() gives), got {arr.size} values.")
-        got = float(arr[0])
-        err = abs(got - want)
+        got = float(values[0])
         tol = MODEL_MARGIN * float(np.sum(np.abs(b))) * 2.0 ** -predicted_precision_bits(
             DOT_PARAMS, 1)
-        case = f"(n={n}: expected {want:.6f}, got {got:.6f}, accepted error ≤ {tol:.1e})"
-        if err <= CLEARTEXT_ATOL:
-            raise Mistake(f"Your result equals float64's to within {CLEARTEXT_ATOL}: it was "
-                          f"computed in the clear. Encrypt a, then use the encrypted vector's "
-                          f".dot(b) and decrypt the result. {case}")
-        if err <= tol:
+        case = f"(n={n}: expected {want:.6f} in slot 0, decrypted {got:.6f}, accepted error ≤ " \
+               f"{tol:.1e})"
+        if abs(got - want) <= tol:
             continue
+        if values.size >= n and np.max(np.abs(values[:n] - a * b)) <= tol:
+            raise Mistake(f"Your ciphertext holds the elementwise product a·b in {n} slots, not "
+                          f"their sum. Multiplying slot by slot is only half of a dot product; "
+                          f"the server must also add up the slots — by rotating the ciphertext "
+                          f"(enc.dot(b), or (enc * b).sum()). {case}")
         if abs(got - float(np.sum(a))) <= tol:
             raise Mistake(f"You summed a without weighting it by b: multiply by b first (or "
                           f"use enc.dot(b)). {case}")
-        if abs(got - float(np.sum(a * a))) <= tol * 2:
-            raise Mistake(f"That is a·a, not a·b: the plaintext weights b are the second "
-                          f"operand. {case}")
-        raise Mistake(f"That is not the dot product a·b. {case}")
-    return ("One plaintext multiplication (1 level) and log2(slots) rotations: the rotations, "
-            "not the multiplication, dominate the time of a dot product.")
+        if values.size >= n and np.max(np.abs(values[:n] - a)) <= tol:
+            raise Mistake(f"You returned the input ciphertext unchanged: nothing was computed. "
+                          f"{case}")
+        if abs(got) > 1e3 * (1 + float(np.sum(np.abs(b)))):
+            raise Mistake(f"Your result decrypts to garbage under the client's key: it was not "
+                          f"computed from the ciphertext and context you were given. {case}")
+        raise Mistake(f"That is not the dot product a·b in slot 0. {case}")
+    return ("One plaintext multiplication (1 level) and log2(slots) rotations, on a ciphertext "
+            "the server could not read: the rotations, not the multiplication, dominate the time.")
 
 
 # --- L07.E4: what one ciphertext costs ----------------------------------------------------------
@@ -251,15 +340,13 @@ FACT_CASES = [CKKSParams(4096, (35, 25, 35), 25), CKKSParams(8192, (60, 40, 40, 
 
 
 def ciphertext_facts_reference(params: CKKSParams) -> dict:
-    """Slots, depth and the uncompressed bytes of a fresh ciphertext (2 polynomials × N
-    coefficients × one 64-bit word per data prime; the special prime is not part of it)."""
-    n, L = params.poly_modulus_degree, len(params.coeff_mod_bit_sizes) - 1
-    return {"slots": n // 2, "depth": L - 1, "bytes": 2 * n * L * 8}
+    """The answer of L07.E4: slots, depth and uncompressed bytes of a fresh ciphertext."""
+    return {"slots": params.slots, "depth": params.depth, "bytes": params.ciphertext_bytes}
 
 
 def check_ciphertext_facts(ns):
     for params in FACT_CASES:
-        got = ns.call("ciphertext_facts", _as_dict(params))
+        got = ns.call("ciphertext_facts", params.as_dict())
         want = ciphertext_facts_reference(params)
         if not isinstance(got, dict) or set(want) - set(got):
             raise Mistake(f"ciphertext_facts should return a dict with the keys "
@@ -269,7 +356,7 @@ def check_ciphertext_facts(ns):
         except (TypeError, ValueError):
             raise Mistake("slots, depth and bytes should be numbers.") from None
         n, k = params.poly_modulus_degree, len(params.coeff_mod_bit_sizes)
-        case = (f"(for {_chain(params)}: expected {want}, got "
+        case = (f"(for {params.label()}: expected {want}, got "
                 f"{ {key: int(v) if float(v).is_integer() else v for key, v in got.items()} })")
         if got["slots"] != want["slots"]:
             if got["slots"] == n:
@@ -311,99 +398,37 @@ HINT_PARAMS = (
     "'scale_bits': s} for the smallest secure N and scale s that meet the precision.",
 )
 HINT_POLY = (
-    "Make the context with make_context(CKKSParams(**params)), encrypt with "
-    "ts.ckks_vector(ctx, list(xs)), compute on the ciphertext, decrypt, np.array(...).",
-    "The chain allows only 2 multiplications in a row, and Horner's rule needs 3. TenSEAL's "
-    "enc.polyval(coefficients) evaluates a degree-3 polynomial in depth 2.",
-    "enc.polyval(coefficients) takes the coefficients lowest degree first, exactly as given: "
-    "return np.array(ts.ckks_vector(ctx, list(xs)).polyval(list(coefficients)).decrypt()).",
+    "You are the server: load what you were sent with ts.context_from(context) and "
+    "ts.ckks_vector_from(ctx, ciphertext), compute, and return result.serialize(). You cannot "
+    "decrypt — there is no secret key.",
+    "Each multiplication uses a level and the ciphertext has exactly as many as a good "
+    "evaluation needs: ⌈log2(degree + 1)⌉. TenSEAL's polyval evaluates that well; Horner's rule "
+    "does not. levels_left(x) tells you how many the ciphertext has.",
+    "Before computing, compare levels_left(x) with the depth the degree needs (the degree is "
+    "the index of the last coefficient) and raise ValueError if it does not fit; otherwise "
+    "evaluate with the coefficients lowest degree first, exactly as given.",
 )
 HINT_DOT = (
-    "Encrypt a; b stays a plaintext list. The encrypted vector has a .dot method.",
-    "Adding up the slots rotates the ciphertext, and rotations need Galois keys: "
-    "make_context(CKKSParams(**params), galois_keys=True).",
-    "return ts.ckks_vector(ctx, list(a)).dot(list(b)).decrypt()[0]",
+    "You are the server again: load the context and the ciphertext from bytes; b stays a "
+    "plaintext list; return the encrypted result serialized.",
+    "The encrypted vector has a .dot method; it adds up the slots by rotating the ciphertext, "
+    "which needs the Galois keys that came with the public context.",
+    "The dot product must end up in slot 0 of the ciphertext you return: enc.dot(b) (or a "
+    "slot-wise product followed by .sum()) does that — serialize the result.",
 )
 HINT_FACTS = (
     "Slots: CKKS packs N/2 values. Depth: one level per middle prime.",
     "A fresh ciphertext is 2 polynomials of N coefficients, each stored modulo every prime of "
     "the chain except the special one, one 64-bit word (8 bytes) per coefficient per prime.",
-    "L = len(chain) - 1; return {'slots': N // 2, 'depth': L - 1, 'bytes': 2 * N * L * 8}",
+    "With L = len(chain) − 1 primes in a ciphertext: depth is one less than L (the first prime "
+    "stays), and bytes multiplies the pair, N, L and 8.",
 )
 
 LESSON = Lesson("L07", "CKKS arithmetic with TenSEAL", "07_ckks", (
-    Exercise("L07.E1", "Parameters for a circuit", 3, check_choose_params, HINT_PARAMS),
+    Exercise("L07.E1", "Parameters for a circuit", 3, check_choose_params, HINT_PARAMS,
+             shortcuts=("pets_helpers.he:propose_params",)),
     Exercise("L07.E2", "A polynomial, homomorphically", 3, check_encrypted_polynomial,
              HINT_POLY),
     Exercise("L07.E3", "An encrypted dot product", 2, check_encrypted_dot, HINT_DOT),
     Exercise("L07.E4", "What one ciphertext costs", 2, check_ciphertext_facts, HINT_FACTS),
 ))
-
-
-# --- widget wiring ---------------------------------------------------------------------------
-def explorer_params(degree: int, scale_bits: int, depth: int) -> CKKSParams:
-    """The explorer's chain: first and special prime = min(scale + 10, 60), depth × scale."""
-    outer = min(int(scale_bits) + 10, 60)
-    return CKKSParams(int(degree), (outer,) + (int(scale_bits),) * int(depth) + (outer,),
-                      int(scale_bits))
-
-
-def draw_ckks(degree: int, scale_bits: int, depth: int, size: int = 256):
-    """One explorer frame: error vs depth (measured and predicted) and per-operation latency.
-
-    Insecure or malformed parameters are not built: the figure shows why instead.
-    """
-    import textwrap
-
-    import matplotlib.pyplot as plt
-
-    from ..he import error_vs_depth, measure
-
-    params = explorer_params(degree, scale_bits, depth)
-    try:
-        params.validate()
-    except (InsecureParameters, ValueError) as exc:
-        fig, ax = plt.subplots(figsize=(10, 3.2))
-        ax.axis("off")
-        kind = "Refused: insecure" if isinstance(exc, InsecureParameters) else "Refused"
-        ax.set_title(f"{kind} — {_chain(params)}", color="#b3261e", loc="left")
-        ax.text(0, 0.95, textwrap.fill(str(exc), 110), va="top", family="monospace",
-                fontsize=9, transform=ax.transAxes)
-        return fig
-    rotate = degree <= 8192  # Galois keys at N=16384 take seconds to generate
-    m = measure(params, depth=depth, size=size, repeats=1, rng=np.random.default_rng(SEED),
-                galois_keys=rotate)
-    curve = error_vs_depth(params, rng=np.random.default_rng(SEED + 1), size=size)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    left.plot(curve["depth"], curve["precision_bits"], "o-", label="measured")
-    left.plot(curve["depth"], curve["predicted_bits"], "s--", label="model")
-    left.set_xlabel("ciphertext multiplications (levels used)")
-    left.set_ylabel("bits of absolute precision")
-    left.set_xticks(list(curve["depth"]))
-    left.legend()
-    left.grid(alpha=0.3)
-    left.set_title("Precision vs depth")
-    ops = ["encrypt", "add", "multiply", "rotate", "decrypt"]
-    values = [m[f"{op}_ms"] for op in ops]
-    bars = right.bar(ops, [0 if math.isnan(v) else v for v in values], color="#8250df")
-    for bar, v in zip(bars, values):
-        right.annotate("n/a" if math.isnan(v) else f"{v:.2g}",
-                       (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                       ha="center", va="bottom", fontsize=8)
-    right.set_ylabel("milliseconds (one run)")
-    right.set_title("Latency per operation")
-    fig.suptitle(f"{_chain(params)} — {params.total_bits}/{params.max_total_bits} modulus bits, "
-                 f"{m['precision_bits']:.1f} bits measured after {depth} products, ciphertext "
-                 f"{m['ciphertext_bytes'] / 1024:.0f} KiB serialized", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def ckks_explorer():
-    """Sliders for N, scale bits and depth: precision, ciphertext size and latencies."""
-    from ..widgets import Choice, Slider, explore
-
-    explore(lambda degree, scale_bits, depth: draw_ckks(degree, scale_bits, depth),
-            degree=Choice("N", [4096, 8192, 16384], 8192),
-            scale_bits=Slider("scale bits", 20, 60, 40, integer=True),
-            depth=Slider("depth", 0, 8, 2, integer=True))

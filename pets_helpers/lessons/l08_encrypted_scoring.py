@@ -1,13 +1,14 @@
 """Lesson 08 — Encrypted credit scoring: exercises, checks and hints.
 
-TenSEAL objects do not pickle, so exercises take and return plain values (numbers, numpy
-arrays, dicts of parameters, serialized contexts as ``bytes``); the learner's function builds
-its TenSEAL objects inside. References come from :mod:`pets_helpers.he.scoring` and the real
-gRPC service (:mod:`pets_helpers.he.service`), which E4's check starts on localhost itself.
+Only plain data crosses between the learner's code and the checks (numbers, numpy arrays, dicts
+of parameters, TenSEAL contexts and ciphertexts as serialized ``bytes``). References come from
+:mod:`pets_helpers.he.scoring` and the real gRPC service (:mod:`pets_helpers.he.service`), which
+E4's check starts on localhost itself.
 
-Cleartext shortcut (E2): an honest CKKS result differs from float64 by at least the fresh
-encoding noise (≫ 1e-12), so agreement within ``CLEARTEXT_ATOL`` everywhere means the scores
-were computed in the clear.
+E2 is real encryption by construction: the learner's ``score_batch`` is the lender's server. The
+check (the applicant's side) encrypts the feature columns under its own key, sends them with a
+public context, and decrypts the ciphertext ``score_batch`` returns — scoring in the clear is
+impossible without the key, and a result computed under any other key decrypts to garbage.
 """
 
 from __future__ import annotations
@@ -17,25 +18,11 @@ import math
 import numpy as np
 
 from ..grading import Exercise, Lesson, Mistake
-from ..grading.answers import as_array
-from ..he import COURSE_PARAMS, CKKSParams, predicted_precision_bits
-from ..he.scoring import fit_sigmoid_polynomial
+from ..he import COURSE_PARAMS, predicted_precision_bits
+from ..he.scoring import fit_sigmoid_polynomial, logit, sigmoid
 
 SEED = 20260808
-CLEARTEXT_ATOL = 1e-12
 MODEL_MARGIN = 4.0
-#: A learner's sigmoid fit may be this much worse (max error) than the library's and still pass.
-FIT_SLACK = 0.10
-
-
-def _params_dict(params: CKKSParams) -> dict:
-    return {"poly_modulus_degree": params.poly_modulus_degree,
-            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
-            "scale_bits": params.scale_bits}
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
 def _coefficients(value, name: str) -> np.ndarray:
@@ -49,48 +36,62 @@ def _coefficients(value, name: str) -> np.ndarray:
     return arr
 
 
-# --- L08.E1: the polynomial sigmoid ----------------------------------------------------------
-FIT_CASES = [(3.0, 3), (6.0, 3), (9.5, 3), (4.0, 1)]
+# --- L08.E1: the polynomial sigmoid, as cheap as the accuracy allows -------------------------
+#: (score bound A, largest accepted max |p(t) − σ(A·t)| on [-1, 1])
+FIT_CASES = [(3.0, 0.02), (6.0, 0.05), (2.0, 0.05), (9.5, 0.03)]
 GRID = np.linspace(-1.0, 1.0, 2001)
+MAX_DEGREE = 15
 
 
 def _max_error(coef, bound: float) -> float:
     return float(np.max(np.abs(np.polynomial.polynomial.polyval(GRID, coef)
-                               - _sigmoid(bound * GRID))))
+                               - sigmoid(bound * GRID))))
+
+
+def _levels(degree: int) -> int:
+    """Levels polyval spends on a degree-d polynomial: ⌈log2(d + 1)⌉."""
+    return math.ceil(math.log2(degree + 1)) if degree > 0 else 0
+
+
+def cheapest_fit_levels(bound: float, max_error: float) -> tuple[int, int]:
+    """(levels, degree) of the cheapest least-squares fit of σ(A·t) within ``max_error``."""
+    for degree in range(1, MAX_DEGREE + 1):
+        coef = np.polynomial.polynomial.polyfit(GRID, sigmoid(bound * GRID), degree)
+        if _max_error(coef, bound) <= max_error:
+            return _levels(degree), degree
+    raise ValueError(f"no polynomial up to degree {MAX_DEGREE} reaches {max_error}")
 
 
 def check_fit_sigmoid(ns):
-    for bound, degree in FIT_CASES:
-        coef = _coefficients(ns.call("fit_sigmoid", bound, degree), "fit_sigmoid")
-        # Plain least squares (smallest mean square error) and the library's increasing fit
-        # (used when the least-squares cubic turns down): either is a right answer.
-        least_squares = _max_error(np.polynomial.polynomial.polyfit(
-            GRID, _sigmoid(bound * GRID), degree), bound)
-        best = max(least_squares, fit_sigmoid_polynomial(bound, degree).max_error)
-        tol = best * (1.0 + FIT_SLACK)
-        case = f"(bound A={bound}, degree {degree})"
-        if coef.size != degree + 1:
-            raise Mistake(f"A degree-{degree} polynomial has {degree + 1} coefficients "
-                          f"[c₀, …, c{degree}], you returned {coef.size}. {case} A lower degree "
-                          f"saves a level but cannot follow the sigmoid's S-shape.")
+    for bound, target in FIT_CASES:
+        coef = _coefficients(ns.call("fit_sigmoid", bound, target), "fit_sigmoid")
+        nonzero = np.flatnonzero(np.abs(coef) > 1e-12)
+        degree = int(nonzero[-1]) if nonzero.size else 0
+        levels, best_degree = cheapest_fit_levels(bound, target)
         err = _max_error(coef, bound)
-        if err <= tol:
-            continue
-        if _max_error(coef[::-1], bound) <= tol:
+        case = (f"(bound A={bound}, max error {target}: you returned degree {degree}, "
+                f"{_levels(degree)} level(s), max error {err:.4f})")
+        if _max_error(coef[::-1], bound) <= target < err:
             raise Mistake(f"Your coefficients are highest degree first — np.polyfit's order. "
                           f"TenSEAL's polyval (and np.polynomial.polynomial) take them lowest "
                           f"degree first [c₀, c₁, …]: use np.polynomial.polynomial.polyfit, or "
                           f"reverse np.polyfit's result. {case}")
-        if _max_error(coef, 1.0) <= 0.05:
-            raise Mistake(f"You fitted σ(t), not σ(A·t): the server computes t = z/A (1/A is "
-                          f"folded into the weights), so the polynomial must approximate "
-                          f"σ(A·t) on t ∈ [-1, 1]. Your fit is off by {err:.3f} there. {case}")
-        raise Mistake(f"Your polynomial is off from σ(A·t) by up to {err:.3f} on [-1, 1]; a "
-                      f"least-squares fit of this degree gets within {best:.3f}. "
-                      f"Fit on a fine uniform grid of t ∈ [-1, 1] (say 2001 points). {case}")
-    return ("Degree 3 costs 2 levels. The wider the score range A, the worse any cubic fits "
-            "σ(A·t) — and from A ≈ 3 on, the plain least-squares cubic even turns down near ±1, so "
-            "the library then fits the best *increasing* cubic instead (ranking must survive).")
+        if err > target:
+            if _max_error(coef, 1.0) <= target:
+                raise Mistake(f"You fitted σ(t), not σ(A·t): the server computes t = z/A (1/A is "
+                              f"folded into the weights), so the polynomial must approximate "
+                              f"σ(A·t) on t ∈ [-1, 1]. {case}")
+            raise Mistake(f"Not accurate enough: the fit is off from σ(A·t) by up to {err:.4f}, "
+                          f"more than the {target} allowed. A higher degree fits better — and "
+                          f"costs levels: find the cheapest one that meets the target. {case}")
+        if _levels(degree) > levels:
+            raise Mistake(f"Accurate enough, but more expensive than needed: degree {degree} "
+                          f"costs {_levels(degree)} levels, and a fit with only {levels} "
+                          f"level(s) already stays within {target}. Every level is paid on every "
+                          f"ciphertext and every operation. {case}")
+    return ("Each extra level of polynomial buys precision in σ and is paid for on every "
+            "encrypted score. Note how degrees 2k and 2k − 1 fit equally well (σ − ½ is odd) "
+            "while 2k may cost a level more: the cheapest fits are odd.")
 
 
 # --- L08.E2: batched encrypted scoring ---------------------------------------------------------
@@ -104,36 +105,41 @@ def _model():
 
 
 def check_score_batch(ns):
+    import tenseal as ts
+
     from ..datasets import credit_applicants
+    from ..grading.namespace import LearnerError
+    from .l07_ckks import client_and_server, decrypt_server_result
 
     model = _model()
     w, b = model.encrypted_weights()
     coef = np.array(model.polynomial.coefficients)
     bits = predicted_precision_bits(SCORE_PARAMS, model.depth)
     tol = MODEL_MARGIN * float(np.sum(np.abs(coef))) * 2.0 ** -bits
+    ctx, public = client_and_server(SCORE_PARAMS)
     for n, seed in SCORE_CASES:
         x = model.features(credit_applicants(n, seed=seed))
-        raw = ns.call("score_batch", x.copy(), w.copy(), b, list(coef),
-                      _params_dict(SCORE_PARAMS))
+        columns = [ts.ckks_vector(ctx, x[:, j].tolist()).serialize() for j in range(x.shape[1])]
         try:
-            got = np.asarray(raw, dtype=float).reshape(-1)
-        except Exception:
-            raise Mistake(f"score_batch should return a numpy array of decrypted scores, got "
-                          f"{type(raw).__name__}.") from None
-        if got.size == SCORE_PARAMS.slots and n != got.size:
-            raise Mistake(f"You returned all {got.size} slots. A CKKSVector decrypts to as many "
-                          f"values as were encrypted — here each column held {n} applicant(s); "
-                          f"keep the first n = {n} values (decrypt()[:n]).")
-        got = as_array(got, (n,), "score_batch", "one score per applicant")
+            raw = ns.call("score_batch", columns, public, w.copy(), b, list(coef))
+        except LearnerError as exc:
+            text = exc.evalue.lower()
+            if "secret" in text and "key" in text:
+                raise Mistake(f"Your score_batch tried to decrypt ({exc.ename}: {exc.evalue}). "
+                              f"It runs on the lender's server, whose context has no secret "
+                              f"key: compute the scores on the ciphertexts and return the "
+                              f"encrypted scores, serialized.") from None
+            if "scale out of bounds" in text:
+                raise Mistake(f"Depth exhausted ({exc.evalue}): the chain allows "
+                              f"{SCORE_PARAMS.depth} levels — one for the scalar products, two "
+                              f"for the cubic. Multiply each column by its weight once, add, "
+                              f"add the bias (free), then one polyval.") from None
+            raise
+        got = decrypt_server_result(ctx, raw, "score_batch", n)
         t = x @ w + b
         want = np.polynomial.polynomial.polyval(t, coef)
-        err = float(np.max(np.abs(got - want)))
+        err = float(np.max(np.abs(got - want))) if np.all(np.isfinite(got)) else math.inf
         case = f"({n} applicant(s): max error {err:.2e}, accepted ≤ {tol:.1e})"
-        if err <= CLEARTEXT_ATOL:
-            raise Mistake(f"Your scores equal float64's to within {CLEARTEXT_ATOL}: they were "
-                          f"computed in the clear. The lender never sees the features — "
-                          f"encrypt each feature column with ts.ckks_vector and compute on the "
-                          f"ciphertexts. {case}")
         if err <= tol:
             continue
         close = lambda ref: float(np.max(np.abs(got - ref))) <= tol  # noqa: E731, B023
@@ -151,20 +157,20 @@ def check_score_batch(ns):
         if close(x[:, ::-1] @ w + b) or close(np.polynomial.polynomial.polyval(
                 x[:, ::-1] @ w + b, coef)):
             raise Mistake(f"The weights are paired with the wrong feature columns: weight j "
-                          f"multiplies column j (features[:, j]). {case}")
-        raise Mistake(f"These are not the scores p(Σ wᵢ·xᵢ + b). Encrypt one ciphertext per "
-                      f"feature column, multiply each by its weight, add them and the bias, "
-                      f"then polyval. {case}")
+                          f"multiplies column j (columns[j]). {case}")
+        if err > 1e3:
+            raise Mistake(f"Your result decrypts to garbage under the client's key: it was not "
+                          f"computed from the ciphertexts you were given, under the context you "
+                          f"were given. {case}")
+        raise Mistake(f"These are not the scores p(Σ wᵢ·xᵢ + b). Multiply each encrypted "
+                      f"column by its weight, add them and the bias, then polyval. {case}")
     return ("Six scalar products, six additions and one polyval score every applicant in the "
-            "batch at once: with 4,096 slots, 1 applicant and 1,000 cost the same (~0.2 s).")
+            "batch at once, on ciphertexts the lender cannot read: with 4,096 slots, 1 applicant "
+            "and 1,000 cost the same (~0.2 s).")
 
 
 # --- L08.E3: the decision threshold on the polynomial ------------------------------------------
 THRESHOLD_CASES = [(0.2, 9.5), (0.5, 6.0), (0.05, 3.0)]
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
 
 
 def check_poly_threshold(ns):
@@ -179,7 +185,7 @@ def check_poly_threshold(ns):
             got = None
         if got is None or not math.isfinite(got):
             raise Mistake(f"poly_threshold should return one number, got {raw!r:.80}.")
-        want = float(poly.sigmoid_of_logit(_logit(tau)))
+        want = float(poly.sigmoid_oflogit(logit(tau)))
         case = f"(τ={tau}, A={bound}: expected {want:.6f}, got {got:.6f})"
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
@@ -189,10 +195,19 @@ def check_poly_threshold(ns):
                           f"approximates σ (off by up to {poly.max_error:.2f} here), so compare "
                           f"scores with the polynomial's value at the cleartext boundary: "
                           f"p(logit(τ)/A). {case}")
-        if same(float(np.polynomial.polynomial.polyval(_logit(tau), coef))):
+        if same(float(np.polyval(coef, logit(tau) / bound))):
+            raise Mistake(f"np.polyval takes the coefficients highest degree first, but these "
+                          f"are lowest degree first (TenSEAL's order): you evaluated the reversed "
+                          f"polynomial. Use np.polynomial.polynomial.polyval(t, coefficients), "
+                          f"or np.polyval(coefficients[::-1], t). {case}")
+        if same(float(np.polyval(coef, logit(tau)))):
+            raise Mistake(f"Two slips: np.polyval takes the coefficients highest degree first "
+                          f"(these are lowest first), and p takes t = logit(τ)/A, not "
+                          f"logit(τ). {case}")
+        if same(float(np.polynomial.polynomial.polyval(logit(tau), coef))):
             raise Mistake(f"You evaluated p at logit(τ) without dividing by A: p takes t = z/A "
                           f"(the score bound is folded into the weights). {case}")
-        if same(_logit(tau) / bound) or same(_logit(tau)):
+        if same(logit(tau) / bound) or same(logit(tau)):
             raise Mistake(f"That is a threshold on the logit, but the server returns scores "
                           f"p(z/A): push the boundary through the polynomial too. {case}")
         raise Mistake(f"Decline ⇔ σ(z) ≥ τ ⇔ z ≥ logit(τ) = ln(τ/(1−τ)); since p is increasing "
@@ -224,7 +239,7 @@ def check_client_contexts(ns):
     from ..datasets import credit_applicants
     from ..he.service import ScoringServer, grpc_options, binding_tag, load_protos
 
-    answer = ns.call("client_contexts", _params_dict(SCORE_PARAMS))
+    answer = ns.call("client_contexts", SCORE_PARAMS.as_dict())
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Mistake(f"client_contexts should return a pair (private_bytes, public_bytes), got "
                       f"{type(answer).__name__}.")
@@ -255,10 +270,12 @@ def check_client_contexts(ns):
                               f"serialize with save_galois_keys=False (≈ 2.6 MB) — or build the "
                               f"context without galois_keys=True.")
             if not private.is_private():
-                raise Mistake("private_bytes holds no secret key: you called "
-                              "make_context_public() on the client's own context, in place, "
-                              "which throws its secret key away. Make the public one from a "
-                              "copy: public = ctx.copy(); public.make_context_public().")
+                raise Mistake("private_bytes holds no secret key, so the client could never "
+                              "decrypt its scores. Two ways to lose it: ctx.serialize() leaves "
+                              "the secret key out unless you pass save_secret_key=True; and "
+                              "make_context_public() called on the client's own context (in "
+                              "place, not on a copy) throws the key away. Keep the key in the "
+                              "client's bytes, and make the public context from ctx.copy().")
             x = model.features(credit_applicants(50, seed=13))
             cols = [ts.ckks_vector(public, x[:, j].tolist()).serialize()
                     for j in range(x.shape[1])]
@@ -283,20 +300,20 @@ def check_client_contexts(ns):
 
 
 HINT_FIT = (
-    "Sample t on a fine grid of [-1, 1], compute the target σ(A·t) = 1/(1 + exp(−A·t)), and "
-    "fit a polynomial of the given degree by least squares.",
-    "np.polynomial.polynomial.polyfit(t, target, degree) returns the coefficients lowest degree "
-    "first — the order TenSEAL's polyval wants. (np.polyfit returns them highest first.)",
-    "t = np.linspace(-1, 1, 2001); return np.polynomial.polynomial.polyfit(t, 1 / (1 + "
-    "np.exp(-bound * t)), degree)",
+    "Fit on a fine uniform grid of t ∈ [-1, 1] the target σ(A·t) = 1/(1 + exp(−A·t)) by least "
+    "squares, for degree 1, 2, 3, … and measure each fit's largest error on the grid.",
+    "A degree-d polynomial costs ⌈log2(d + 1)⌉ levels: what matters is the number of levels, "
+    "not the degree. np.polynomial.polynomial.polyfit returns coefficients lowest degree first.",
+    "Stop at the first degree whose max error is within the target — it has the fewest "
+    "levels — and return its coefficients in TenSEAL's order.",
 )
 HINT_SCORE = (
-    "Build the context from the params (make_context(CKKSParams(**params))) and encrypt one "
-    "ciphertext per feature COLUMN: ts.ckks_vector(ctx, features[:, j].tolist()).",
-    "acc = cols[0] * float(weights[0]); add cols[j] * float(weights[j]) for the others, then "
-    "+ bias. A plaintext scalar product costs one level, the cubic two more.",
-    "scores = acc.polyval(list(coefficients)); return np.array(scores.decrypt())[:n] with n = "
-    "len(features).",
+    "You are the lender's server: ts.context_from(context) and ts.ckks_vector_from(ctx, c) for "
+    "each serialized column; no secret key, so return the encrypted scores, serialized.",
+    "t = Σ_j columns[j] · weights[j] + bias, on the ciphertexts: a plaintext scalar product "
+    "costs one level, adding the bias none, and the cubic two more.",
+    "Accumulate the weighted columns into one ciphertext, add the bias, apply the polynomial "
+    "with the coefficients as given (lowest degree first), and serialize that.",
 )
 HINT_THRESHOLD = (
     "In the clear the lender declines when σ(z) ≥ τ, i.e. when the logit z ≥ logit(τ).",
@@ -308,16 +325,21 @@ HINT_THRESHOLD = (
 HINT_CONTEXTS = (
     "The client makes ONE context (it holds the secret key) and sends the server a copy "
     "without it. Both are returned serialized, as bytes.",
-    "make_context_public() works in place: call it on ctx.copy(), not on ctx. Serialize the "
-    "private one with save_secret_key=True and the public one with save_galois_keys=False.",
-    "ctx = make_context(CKKSParams(**params)); pub = ctx.copy(); pub.make_context_public(); "
-    "return ctx.serialize(save_secret_key=True), pub.serialize(save_galois_keys=False)",
+    "One make_context call; a public copy; then two serialize calls whose flags decide what "
+    "leaves the client: the secret key only in the bytes the client keeps, no Galois keys in "
+    "the bytes the server gets.",
+    "make_context_public() works in place, so call it on ctx.copy(), not on ctx. serialize() "
+    "leaves the secret key out unless asked (save_secret_key) and keeps Galois keys unless "
+    "told not to (save_galois_keys).",
 )
 
 LESSON = Lesson("L08", "Encrypted credit scoring", "08_encrypted_scoring", (
-    Exercise("L08.E1", "A polynomial sigmoid", 2, check_fit_sigmoid, HINT_FIT),
-    Exercise("L08.E2", "Batched encrypted scoring", 3, check_score_batch, HINT_SCORE),
+    Exercise("L08.E1", "A polynomial sigmoid", 2, check_fit_sigmoid, HINT_FIT,
+             shortcuts=("pets_helpers.he.scoring:fit_sigmoid_polynomial",)),
+    Exercise("L08.E2", "Batched encrypted scoring", 3, check_score_batch, HINT_SCORE,
+             shortcuts=("pets_helpers.he.scoring:encrypt_batch", "pets_helpers.he.scoring:score_encrypted_batch",)),
     Exercise("L08.E3", "The decision threshold on scores", 2, check_poly_threshold,
-             HINT_THRESHOLD),
+             HINT_THRESHOLD,
+             shortcuts=("pets_helpers.he.scoring:ScoringModel.poly_threshold",)),
     Exercise("L08.E4", "The client's two contexts", 3, check_client_contexts, HINT_CONTEXTS),
 ))

@@ -102,6 +102,20 @@ def generalize_none(table):
 def generalize_age(table):
     return table.assign(birth_year=2024 - table["birth_date"].dt.year).drop(columns="birth_date")
 
+def _notebook_released(mutate=False):
+    """The notebook's `released` table after its exercise cell ran generalize(released)."""
+    from pets_helpers.datasets import linkage_tables
+
+    released = linkage_tables(seed=2000).released
+    if mutate:
+        generalize_in_place(released)
+    return released
+
+
+def uniqueness_rounded(table, columns):
+    return round(uniqueness_right(table, columns), 4)
+
+
 RIGHT = {
     "L00.E1": {"threat_models": {"A": "honest-but-curious", "B": "malicious",
                                  "C": "Honest but curious "}},
@@ -116,7 +130,7 @@ ALSO_RIGHT = [
                                   "c": "honest_but_curious"}}),
     ("L00.E2", {"uniqueness": uniqueness_groupby}),
     ("L00.E3", {"link": link_by_counts}),
-    ("L00.E4", {"generalize": generalize_in_place}),
+    ("L00.E4", {"generalize": generalize_right, "released": _notebook_released()}),
 ]
 
 WRONG = [
@@ -158,4 +172,8 @@ WRONG = [
     ("L00.E4", "same-name", {"generalize": generalize_same_name}, "name the new column"),
     ("L00.E4", "returns-none", {"generalize": generalize_none}, "returned none"),
     ("L00.E4", "age", {"generalize": generalize_age}, "ages"),
+    ("L00.E4", "mutates-input", {"generalize": generalize_in_place,
+                                 "released": _notebook_released(mutate=True)},
+     "changed the table it was given"),
+    ("L00.E2", "rounded", {"uniqueness": uniqueness_rounded}, "you rounded"),
 ]

@@ -187,4 +187,10 @@ WRONG = [
     ("L01.E6", "always-grr", {"best_oracle": best_always_grr}, "grows with the domain"),
     ("L01.E6", "always-oue", {"best_oracle": best_always_oue}, "d < 3e^ε + 2"),
     ("L01.E6", "wrong-rule", {"best_oracle": best_wrong_rule}, "reporting the item itself"),
+    ("L01.E2", "rounded", {"rr_estimate": lambda r, e: round(rr_estimate(r, e), 4)},
+     "you rounded"),
+    ("L01.E3", "rounded", {"rr_variance": lambda n, e, p: float(f"{rr_variance(n, e, p):.3g}")},
+     "you rounded"),
+    ("L01.E3", "float32", {"rr_variance": lambda n, e, p: np.float32(rr_variance(n, e, p))},
+     "float32"),
 ]

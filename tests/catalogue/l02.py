@@ -45,7 +45,14 @@ def guess_input(outputs, scale):
 
 
 def classic_sigma(sensitivity, epsilon, delta):
+    if epsilon >= 1:
+        raise ValueError(f"the classic Gaussian calibration is proven for epsilon < 1, got {epsilon}")
     return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon
+
+
+def _refuse(epsilon):
+    if not epsilon < 1:
+        raise ValueError("classic calibration needs epsilon < 1")
 
 
 RIGHT = {
@@ -150,15 +157,51 @@ def guess_one_input(outputs, scale):
 
 
 def sigma_no_sqrt(sensitivity, epsilon, delta):
+    _refuse(epsilon)
     return sensitivity * 2 * np.log(1.25 / delta) / epsilon
 
 
 def sigma_no_125(sensitivity, epsilon, delta):
+    _refuse(epsilon)
     return sensitivity * np.sqrt(2 * np.log(1 / delta)) / epsilon
 
 
 def sigma_eps_squared(sensitivity, epsilon, delta):
+    _refuse(epsilon)
     return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon**2
+
+
+def sigma_no_refusal(sensitivity, epsilon, delta):
+    return sensitivity * np.sqrt(2 * np.log(1.25 / delta)) / epsilon
+
+
+def sigma_variance(sensitivity, epsilon, delta):
+    _refuse(epsilon)
+    return classic_sigma(sensitivity, epsilon, delta) ** 2
+
+
+def sigma_rounded(sensitivity, epsilon, delta):
+    return round(classic_sigma(sensitivity, epsilon, delta), 4)
+
+
+def sigma_float32(sensitivity, epsilon, delta):
+    return np.float32(classic_sigma(sensitivity, epsilon, delta))
+
+
+def sigma_type_error(sensitivity, epsilon, delta):
+    if epsilon >= 1:
+        raise TypeError("no")
+    return classic_sigma(sensitivity, epsilon, delta)
+
+
+def clip_rmse(incomes, upper, epsilon):
+    return np.sqrt(clipping_mse(incomes, upper, epsilon))
+
+
+# area 2 of the check's table gets a wrong mean, the others are right
+SQL_ONE_AREA_WRONG = ("SELECT PUMA, AVG(income) + (CASE WHEN PUMA = (SELECT MAX(PUMA) FROM "
+                      "households) THEN 1000 ELSE 0 END) AS mean_income FROM households "
+                      "WHERE income IS NOT NULL GROUP BY PUMA")
 
 
 WRONG = [
@@ -184,6 +227,13 @@ WRONG = [
     ("L02.E5", "no-sqrt", {"classic_sigma": sigma_no_sqrt}, "square root"),
     ("L02.E5", "no-1.25", {"classic_sigma": sigma_no_125}, "ln(1.25/δ)"),
     ("L02.E5", "eps-squared", {"classic_sigma": sigma_eps_squared}, "not ε²"),
+    ("L02.E5", "no-refusal", {"classic_sigma": sigma_no_refusal}, "proven only for ε < 1"),
+    ("L02.E5", "variance", {"classic_sigma": sigma_variance}, "that is σ²"),
+    ("L02.E5", "rounded", {"classic_sigma": sigma_rounded}, "you rounded"),
+    ("L02.E5", "float32", {"classic_sigma": sigma_float32}, "float32"),
+    ("L02.E5", "type-error", {"classic_sigma": sigma_type_error}, "raise ValueError"),
+    ("L02.E4", "rmse", {"clipping_mse": clip_rmse}, "root-mean-square error"),
+    ("L02.E1", "one-area-wrong", {"MEAN_INCOME_QUERY": SQL_ONE_AREA_WRONG}, "1 of"),
     ("L02.E6", "threshold", {"guess_input": guess_threshold}, "which values are possible"),
     ("L02.E6", "inverted", {"guess_input": guess_inverted}, "inverted"),
     ("L02.E6", "one-input", {"guess_input": guess_one_input}, "only one input"),

@@ -8,7 +8,29 @@ from pets_helpers.accounting import BudgetExceeded
 from pets_helpers.attacks.reconstruction import accuracy_vs_noise
 
 
-# --- E1: advanced composition -----------------------------------------------------------------
+# --- E1: the tighter of sequential and advanced composition ----------------------------------
+def compose_right(epsilon, delta, k, delta_prime):
+    advanced = advanced_right(epsilon, delta, k, delta_prime)
+    return min((k * epsilon, k * delta), advanced, key=lambda pair: pair[0])
+
+
+def compose_numpy(epsilon, delta, k, delta_prime):  # also right: numpy, returns a list
+    adv = advanced_numpy(epsilon, delta, k, delta_prime)
+    return adv if adv[0] < k * epsilon else [k * epsilon, k * delta]
+
+
+def compose_always_sequential(epsilon, delta, k, delta_prime):
+    return k * epsilon, k * delta
+
+
+def _tighter(wrong_advanced):
+    """A learner who compares correctly but got the advanced formula wrong."""
+    def compose(epsilon, delta, k, delta_prime):
+        got = wrong_advanced(epsilon, delta, k, delta_prime)
+        return got if not isinstance(got, (tuple, list)) or not got[0] >= k * epsilon else (k * epsilon, k * delta)
+    return compose
+
+
 def advanced_right(epsilon, delta, k, delta_prime):
     eps = math.sqrt(2 * k * math.log(1 / delta_prime)) * epsilon + k * epsilon * (
         math.exp(epsilon) - 1)
@@ -48,33 +70,49 @@ def advanced_no_k_delta(epsilon, delta, k, delta_prime):
     return advanced_right(epsilon, delta, k, delta_prime)[0], delta_prime
 
 
-# --- E2: Gaussian releases through zCDP ------------------------------------------------------
-def gaussian_right(sigma, sensitivity, k, delta):
-    rho = k * sensitivity**2 / (2 * sigma**2)
-    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+# --- E2: Gaussian noise for a budget -------------------------------------------------------
+def sigma_right(sensitivity, k, epsilon, delta):
+    log_term = math.log(1 / delta)
+    rho = (math.sqrt(log_term + epsilon) - math.sqrt(log_term)) ** 2
+    return sensitivity * math.sqrt(k / (2 * rho))
 
 
-def gaussian_one_release(sigma, sensitivity, k, delta):
-    rho = sensitivity**2 / (2 * sigma**2)
-    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+def sigma_bisection(sensitivity, k, epsilon, delta):
+    """Also right: search σ numerically with the library's conversion."""
+    from pets_helpers.accounting import gaussian_rho, rho_to_epsilon_simple
+
+    lo, hi = 1e-6, 1e9
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        if rho_to_epsilon_simple(k * gaussian_rho(sensitivity, mid), delta) > epsilon:
+            lo = mid
+        else:
+            hi = mid
+    return hi
 
 
-def gaussian_no_half(sigma, sensitivity, k, delta):
-    rho = k * sensitivity**2 / sigma**2
-    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+def sigma_one_release(sensitivity, k, epsilon, delta):
+    return sigma_right(sensitivity, 1, epsilon, delta)
 
 
-def gaussian_classic_sum(sigma, sensitivity, k, delta):
-    return k * sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / sigma
+def sigma_rho_is_eps(sensitivity, k, epsilon, delta):
+    return sensitivity * math.sqrt(k / (2 * epsilon))
 
 
-def gaussian_convert_then_add(sigma, sensitivity, k, delta):
-    return k * gaussian_one_release(sigma, sensitivity, k, delta)
+def sigma_no_half(sensitivity, k, epsilon, delta):
+    return sigma_right(sensitivity, k, epsilon, delta) * math.sqrt(2)
 
 
-def gaussian_tight(sigma, sensitivity, k, delta):
-    from pets_helpers.accounting import rho_to_epsilon
-    return rho_to_epsilon(k * sensitivity**2 / (2 * sigma**2), delta)
+def sigma_classic_split(sensitivity, k, epsilon, delta):
+    return sensitivity * math.sqrt(2 * math.log(1.25 / (delta / k))) / (epsilon / k)
+
+
+def sigma_too_small(sensitivity, k, epsilon, delta):
+    return 0.5 * sigma_right(sensitivity, k, epsilon, delta)
+
+
+def sigma_rounded(sensitivity, k, epsilon, delta):
+    return round(sigma_right(sensitivity, k, epsilon, delta), 2)
 
 
 # --- E3: spend, then release -----------------------------------------------------------------
@@ -190,6 +228,27 @@ def reconstruct_mean(queries, answers):
 
 
 # --- E5: collapse ----------------------------------------------------------------------------
+def collapse_predicted(n, m, noise_levels, trials, rng):
+    """Reads the theory column instead of the measurement."""
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
+    return float(table.loc[table["predicted"] < 0.6, "noise"].iloc[0])
+
+
+def collapse_own_rng(n, m, noise_levels, trials, rng):
+    """Ignores the generator it is given."""
+    table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=np.random.default_rng())
+    return float(table.loc[table["accuracy_mean"] < 0.6, "noise"].iloc[0])
+
+
+def advanced_swapped(epsilon, delta, k, delta_prime):
+    eps_total, delta_total = advanced_right(epsilon, delta, k, delta_prime)
+    return delta_total, eps_total
+
+
+def advanced_rounded(epsilon, delta, k, delta_prime):
+    eps_total, delta_total = advanced_right(epsilon, delta, k, delta_prime)
+    return round(eps_total, 3), delta_total
+
 def collapse_right(n, m, noise_levels, trials, rng):
     table = accuracy_vs_noise(n, m, noise_levels, trials=trials, rng=rng)
     below = table[table["accuracy_mean"] < 0.6]
@@ -256,8 +315,8 @@ def allocate_equal_split(total_epsilon, queries):
 
 
 RIGHT = {
-    "L03.E1": {"advanced_composition": advanced_right},
-    "L03.E2": {"gaussian_total_epsilon": gaussian_right},
+    "L03.E1": {"compose": compose_right},
+    "L03.E2": {"gaussian_sigma_for_budget": sigma_right},
     "L03.E3": {"release_counts": release_right},
     "L03.E4": {"reconstruct_secret": reconstruct_right},
     "L03.E5": {"collapse_noise": collapse_right},
@@ -266,30 +325,30 @@ RIGHT = {
 
 # Further right answers (variants a learner may well write); every check must pass them too.
 ALSO_RIGHT = [
-    ("L03.E1", {"advanced_composition": advanced_numpy}),
+    ("L03.E2", {"gaussian_sigma_for_budget": sigma_bisection}),
+    ("L03.E1", {"compose": compose_numpy}),
     ("L03.E3", {"release_counts": release_can_spend}),
     ("L03.E4", {"reconstruct_secret": reconstruct_pinv}),
     ("L03.E6", {"allocate": allocate_spread}),
 ]
 
 WRONG = [
-    ("L03.E1", "no-second-term", {"advanced_composition": advanced_no_second_term},
+    ("L03.E1", "no-second-term", {"compose": _tighter(advanced_no_second_term)},
      "kε(e^ε − 1) is missing"),
-    ("L03.E1", "log-delta", {"advanced_composition": advanced_log_delta}, "ln(1/δ')"),
-    ("L03.E1", "log-delta-numpy", {"advanced_composition": advanced_log_delta_numpy},
+    ("L03.E1", "log-delta", {"compose": _tighter(advanced_log_delta)}, "ln(1/δ')"),
+    ("L03.E1", "log-delta-numpy", {"compose": _tighter(advanced_log_delta_numpy)},
      "ln(1/δ')"),
-    ("L03.E1", "no-two", {"advanced_composition": advanced_no_two}, "factor 2"),
-    ("L03.E1", "only-epsilon", {"advanced_composition": advanced_only_epsilon},
+    ("L03.E1", "no-two", {"compose": _tighter(advanced_no_two)}, "factor 2"),
+    ("L03.E1", "only-epsilon", {"compose": _tighter(advanced_only_epsilon)},
      "pair (ε_total, δ_total)"),
-    ("L03.E1", "no-k-delta", {"advanced_composition": advanced_no_k_delta}, "forgets the kδ"),
-    ("L03.E2", "one-release", {"gaussian_total_epsilon": gaussian_one_release},
-     "multiply ρ by k"),
-    ("L03.E2", "no-half", {"gaussian_total_epsilon": gaussian_no_half}, "the 1/2 is missing"),
-    ("L03.E2", "classic-sum", {"gaussian_total_epsilon": gaussian_classic_sum},
-     "classic gaussian"),
-    ("L03.E2", "convert-then-add", {"gaussian_total_epsilon": gaussian_convert_then_add},
-     "add the ρ first"),
-    ("L03.E2", "tight", {"gaussian_total_epsilon": gaussian_tight}, "simple one"),
+    ("L03.E1", "no-k-delta", {"compose": _tighter(advanced_no_k_delta)}, "forgets the kδ"),
+    ("L03.E2", "one-release", {"gaussian_sigma_for_budget": sigma_one_release}, "k = "),
+    ("L03.E2", "rho-is-eps", {"gaussian_sigma_for_budget": sigma_rho_is_eps}, "you set ρ = ε"),
+    ("L03.E2", "no-half", {"gaussian_sigma_for_budget": sigma_no_half}, "the 1/2 is missing"),
+    ("L03.E2", "classic-split", {"gaussian_sigma_for_budget": sigma_classic_split},
+     "classic gaussian σ"),
+    ("L03.E2", "too-small", {"gaussian_sigma_for_budget": sigma_too_small}, "too little noise"),
+    ("L03.E2", "rounded", {"gaussian_sigma_for_budget": sigma_rounded}, "you rounded"),
     ("L03.E3", "no-spending", {"release_counts": release_no_spending}, "without charging"),
     ("L03.E3", "release-first", {"release_counts": release_before_spending}, "spend first"),
     ("L03.E3", "uncaught", {"release_counts": release_uncaught}, "except BudgetExceeded"),
@@ -307,6 +366,13 @@ WRONG = [
      "last level where the attack still works"),
     ("L03.E5", "over-sqrt-n", {"collapse_noise": collapse_over_sqrt_n}, "noise_over_sqrt_n"),
     ("L03.E5", "index", {"collapse_noise": collapse_index}, "position"),
+    ("L03.E1", "always-advanced", {"compose": advanced_right}, "sequential composition gives only"),
+    ("L03.E1", "always-sequential", {"compose": compose_always_sequential},
+     "advanced composition gives"),
+    ("L03.E5", "predicted", {"collapse_noise": collapse_predicted}, "*predicted* column"),
+    ("L03.E5", "own-rng", {"collapse_noise": collapse_own_rng}, "ignores the `rng`"),
+    ("L03.E1", "swapped", {"compose": _tighter(advanced_swapped)}, "swapped"),
+    ("L03.E1", "rounded", {"compose": _tighter(advanced_rounded)}, "you rounded"),
     ("L03.E6", "ignores-confidence", {"allocate": allocate_ignores_confidence},
      "ignoring the confidence"),
     ("L03.E6", "no-feasibility", {"allocate": allocate_no_feasibility},
