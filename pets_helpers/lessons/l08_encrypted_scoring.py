@@ -185,7 +185,7 @@ def check_poly_threshold(ns):
             got = None
         if got is None or not math.isfinite(got):
             raise Mistake(f"poly_threshold should return one number, got {raw!r:.80}.")
-        want = float(poly.sigmoid_oflogit(logit(tau)))
+        want = float(poly.sigmoid_of_logit(logit(tau)))
         case = f"(τ={tau}, A={bound}: expected {want:.6f}, got {got:.6f})"
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             continue
