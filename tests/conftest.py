@@ -12,8 +12,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 # `make fast` runs `pytest tests -m "not slow"`: unit tests only. These start kernels (grading
 # runs), servers or subprocess benchmark runs, so they are marked slow here, in one place;
 # a test file can also mark its own tests with @pytest.mark.slow.
-SLOW_FILES = {"test_grader_engine.py", "test_lab.py", "test_benchmarks.py", "test_he_service.py"}
-SLOW_NAME_PARTS = ("notebook_gets", "notebook_scores", "via_the_cli")
+SLOW_FILES = {"test_grader_engine.py", "test_grader_hostile.py", "test_student_run_all.py",
+              "test_lab.py", "test_benchmarks.py", "test_he_service.py"}
+SLOW_NAME_PARTS = ("notebook_gets", "notebook_scores", "via_the_cli", "cli_grades",
+                   "notebook_grade_is_saved")
 
 
 def pytest_collection_modifyitems(config, items):
