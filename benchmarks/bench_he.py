@@ -15,7 +15,7 @@ polynomial sigmoid under CKKS (``COURSE_PARAMS["scoring"]``: N = 8192, [50, 36, 
    holds the secret key, so it may encrypt symmetrically: cheaper, and SEAL can serialize a
    symmetric ciphertext's random half as a seed.
 3. Over gRPC on 127.0.0.1 (server in a subprocess, ``ServerProcess``), batched, n = 1 and 1,000:
-   whatever encryption ``ScoringClient`` uses. Registration of the public context is a one-off,
+   ``ScoringClient`` encrypts symmetrically (secret key). Registration of the public context is a one-off,
    reported apart.
 4. Payloads and accuracy (CKKS noise, error vs the exact sigmoid, decision agreement) on 1,000
    fresh applicants, for both layouts.
@@ -191,7 +191,7 @@ def table(res: dict) -> str:
         f"| batched, 1 applicant (public-key / symmetric) | {fmt_seconds(t['batched_public-key_1'])}"
         f" / {fmt_seconds(t['batched_symmetric_1'])} |",
         f"| per-applicant, 1 applicant | {fmt_seconds(t['single_pk_1'])} |",
-        f"| gRPC batched, 1 applicant | {fmt_seconds(t['grpc_1'])} |",
+        f"| gRPC batched, 1 applicant (ScoringClient encrypts symmetrically) | {fmt_seconds(t['grpc_1'])} |",
         f"| gRPC batched, {n:,} applicants | {fmt_seconds(t['grpc_n'])} (server "
         f"{res['grpc_server_ms_n']:.0f} ms) |",
         f"| gRPC context registration (once) | {res['grpc_register_s'] * 1e3:.0f} ms |",
