@@ -59,7 +59,7 @@ install: check-venv $(STAMP)
 # pets-course because the venv's bin comes first on PATH.
 lab: install
 	$(BIN)/pets-course workspace
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab $(ROOT_FLAG) \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(ROOT_FLAG) \
 	  --ServerApp.root_dir="$(CURDIR)" work/00_welcome.ipynb
 
 # Every lesson with your last grade, the hints you used and what is left.

@@ -22,7 +22,10 @@ def run_quick(script: str, hide=()):
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("script", ["bench_ldp.py", "bench_dp.py", "bench_he.py", "bench_explorers.py"])
+@pytest.mark.parametrize("script", [
+    "bench_ldp.py", "bench_dp.py", "bench_he.py", "bench_explorers.py", "bench_fl.py",
+    "bench_secagg.py", "bench_synth.py",
+])
 def test_benchmark_quick_run(script):
     out = run_quick(script)
     assert out.returncode == 0, out.stderr[-2000:]

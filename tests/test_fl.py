@@ -185,3 +185,40 @@ def test_settings_reject_bad_values(kwargs):
 def test_settings_roundtrip_through_a_run_config():
     s = TrainSettings(rounds=3, mu=0.01, hidden=16)
     assert TrainSettings.from_config(s.to_config()) == s
+
+
+
+# --- demos -----------------------------------------------------------------------------------
+def test_digits_runs_and_the_plots_draw_headless(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pets_helpers.fl.demos import (digits_runs, partition_explorer, plot_accuracy_curves,
+                                       plot_communication, plot_label_heatmap)
+
+    monkeypatch.setenv("PETS_HEADLESS", "1")
+    runs = digits_runs(alphas=(1.0,), settings=TrainSettings(rounds=2))
+    assert set(runs) == {"centralized", "IID", "α = 1"}
+    assert len(plot_accuracy_curves(runs, centralized=0.9).lines) == 4
+    assert plot_communication({"IID": runs["IID"]}, target=0.9).get_xscale() == "log"
+    labels = np.repeat(np.arange(3), 5)
+    ax = plot_label_heatmap(label_counts(labels, iid_partition(15, 3)))
+    assert ax.get_images()
+    partition_explorer(labels, n_clients=3)
+    plt.close("all")
+
+
+def test_silo_comparison_shows_who_gains(tmp_path):
+    from pets_helpers.datasets.hospitals import write_hospital_silos
+    from pets_helpers.fl.demos import silo_comparison
+    from pets_helpers.fl.hospital_app import HOSPITAL_SETTINGS
+
+    dirs = write_hospital_silos(tmp_path, seed=0)
+    bench = dirs.pop("benchmark")
+    table = silo_comparison(dirs, bench, HOSPITAL_SETTINGS)
+    assert table.loc["federated", "accuracy"] > table.loc["screening_clinic alone", "accuracy"]
+    assert table.loc["federated", "sensitivity"] > table.loc["screening_clinic alone",
+                                                             "sensitivity"]
+    assert table.loc["centralized (pooled)", "records"] == 427

@@ -6,7 +6,6 @@ import importlib
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -78,19 +77,17 @@ def notebook_path(folder, lesson_id):
 
 
 @pytest.mark.parametrize("lesson_id", LESSONS)
-def test_solution_notebook_gets_full_marks_quickly(lesson_id):
-    start = time.monotonic()
-    report = grade_notebook(notebook_path("solutions", lesson_id), timeout=120)
-    elapsed = time.monotonic() - start
+def test_solution_notebook_gets_full_marks(lesson_id):
+    # Run times are measured by benchmarks/bench_course.py, not asserted here (no timed tests).
+    report = grade_notebook(notebook_path("solutions", lesson_id))
     failed = [f"{r.id}: {r.message}" for r in report.results if not r.passed]
     assert not failed and not report.cell_problems, (failed, report.cell_problems)
     assert report.score == report.max_score == get_lesson(lesson_id).max_score
-    assert elapsed < 90, f"{lesson_id} took {elapsed:.0f} s to grade"
 
 
 @pytest.mark.parametrize("lesson_id", LESSONS)
 def test_student_notebook_scores_zero_via_the_cli(lesson_id):
-    out = subprocess.run([sys.executable, "-m", "pets_helpers.grading.cli", "--json",
+    out = subprocess.run([sys.executable, "-m", "pets_helpers.grading.cli", "--json", "--no-save",
                           str(notebook_path("notebooks", lesson_id))],
                          capture_output=True, text=True, timeout=600, check=True)
     grade = json.loads(out.stdout)

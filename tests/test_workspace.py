@@ -49,7 +49,7 @@ def test_make_lab_prepares_the_workspace_before_starting_jupyter():
     lab = re.search(r"^lab:.*?(?=^\S)", makefile, re.S | re.M).group(0)
     assert "pets-course workspace" in lab
     assert "work/00_welcome.ipynb" in lab and "root_dir" in lab
-    assert 'PATH="$(CURDIR)/$(BIN):$$PATH"' in lab  # the Jupyter terminal finds pets-grade
+    assert 'PATH="$(abspath $(BIN)):$$PATH"' in lab  # the Jupyter terminal finds pets-grade
     assert re.search(r"^/work/$", (ROOT / ".gitignore").read_text(encoding="utf-8"), re.M)
 
 

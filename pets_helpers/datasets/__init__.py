@@ -11,6 +11,9 @@ Tables
   package data, read with :func:`load_course_pums`.
 - :mod:`~pets_helpers.datasets.credit` (Lesson 08; reused by 09 and 10): consumer-loan
   applicants with a default flag — :func:`credit_applicants`.
+- :mod:`~pets_helpers.datasets.hospitals` (Lesson 05): scikit-learn's breast-cancer records
+  split across three hospitals by site-specific prevalence — :func:`hospital_silos`,
+  :func:`write_hospital_silos` (one directory per hospital).
 
 Where new tables go
 -------------------
@@ -24,6 +27,7 @@ must ship (like the PUMS sample) go in ``datasets/data/`` and are read with
 """
 
 from .credit import CREDIT_DEFAULT_RATE, CREDIT_FEATURES, CREDIT_RISK_MODEL, credit_applicants
+from .hospitals import HOSPITAL_SITES, HospitalSilos, hospital_silos, write_hospital_silos
 from .discharges import (AGE_BANDS, AGE_SHARES, AREA_SHARES, AREAS, DIAGNOSES, DIAGNOSIS_SHARES,
                          FEMALE_SHARE, FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES, MAX_POPULATION,
                          MIN_POPULATION, REFERENCE_DATE, LinkageTables, linkage_tables)
@@ -41,6 +45,7 @@ from .pums import (MAX_PUMS_HOUSEHOLDS, MIN_PUMS_HOUSEHOLDS, PUMS_ADJINC, PUMS_A
 
 __all__ = [
     "CREDIT_DEFAULT_RATE", "CREDIT_FEATURES", "CREDIT_RISK_MODEL", "credit_applicants",
+    "HOSPITAL_SITES", "HospitalSilos", "hospital_silos", "write_hospital_silos",
     "AGE_BANDS", "AGE_SHARES", "AREA_SHARES", "AREAS", "DIAGNOSES", "DIAGNOSIS_SHARES",
     "FEMALE_SHARE", "FIRST_NAMES_F", "FIRST_NAMES_M", "LAST_NAMES", "MAX_POPULATION",
     "MIN_POPULATION", "REFERENCE_DATE", "LinkageTables", "linkage_tables",

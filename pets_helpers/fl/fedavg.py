@@ -18,6 +18,7 @@ FedProx changes only step 2: the local objective gets ``mu/2 · ||w − w_global
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,13 +56,15 @@ def weighted_average(updates, num_examples) -> Params:
 @dataclass
 class History:
     """What a training run measured, one entry per round (or epoch): test accuracy and loss of
-    the global model, bytes sent in that round and in total so far; ``params`` is the final
+    the global model, bytes sent in that round and in total so far, wall-clock seconds of the round;
+    ``params`` is the final
     model and ``initial`` the test (loss, accuracy) before round 1."""
 
     accuracy: list = field(default_factory=list)
     loss: list = field(default_factory=list)
     bytes_round: list = field(default_factory=list)
     bytes_total: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
     params: Params | None = None
     initial: tuple = (float("nan"), float("nan"))
 
@@ -105,11 +108,13 @@ def run_fedavg(clients, x_test, y_test, settings: TrainSettings | None = None, *
         from tqdm.auto import tqdm
         rounds = tqdm(rounds, desc="FedAvg rounds" if settings.mu == 0 else "FedProx rounds")
     for server_round in rounds:
+        tic = time.perf_counter()
         updates = [local_sgd(params, x, y, epochs=settings.local_epochs, lr=settings.lr,
                              batch_size=settings.batch_size, mu=settings.mu,
                              rng=client_rng(settings.seed, server_round, cid))
                    for cid, (x, y) in enumerate(data)]
         params = weighted_average(updates, sizes)
+        history.seconds.append(time.perf_counter() - tic)
         test_loss, test_acc = evaluate(params, x_test, y_test)
         history.loss.append(test_loss)
         history.accuracy.append(test_acc)
@@ -138,5 +143,6 @@ def run_centralized(x, y, x_test, y_test, settings: TrainSettings | None = None,
         history.accuracy.append(test_acc)
         history.bytes_round.append(0)
         history.bytes_total.append(0)
+        history.seconds.append(0.0)
     history.params = params
     return history

@@ -24,12 +24,9 @@ stay Dirichlet-distributed.
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from ..validation import check_positive_int
+from ..validation import check_positive_int, check_real
 
 
 def _check_labels(labels) -> np.ndarray:
@@ -52,14 +49,10 @@ def _check_clients(n_clients, n_examples: int) -> int:
 
 def check_alpha(alpha) -> float:
     """α as a float, or one clear error unless it is a finite number > 0."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a number > 0, got {type(alpha).__name__} {alpha!r}.")
-    value = float(alpha)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"alpha (the Dirichlet concentration) must be a finite number > 0, got "
-                         f"{alpha!r}: small α (0.1) is strong label skew, large α (100) is "
-                         f"nearly IID. For an exactly IID split use iid_partition.")
-    return value
+    return check_real(alpha, "alpha", low=0, closed="neither",
+                      hint="α is the Dirichlet concentration: small α (0.1) is strong label "
+                           "skew, large α (100) nearly IID. For an exactly IID split use "
+                           "iid_partition.")
 
 
 def iid_partition(n_examples: int, n_clients: int, seed=0) -> list[np.ndarray]:

@@ -7,10 +7,9 @@ number changed here changes every run the same way.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import asdict, dataclass, fields
 
-from ..validation import check_positive, check_positive_int
+from ..validation import check_positive, check_positive_int, check_real
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,7 @@ class TrainSettings:
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.hidden, "hidden", minimum=0)
         check_positive_int(self.seed, "seed", minimum=0)
-        if isinstance(self.mu, bool) or not isinstance(self.mu, numbers.Real) or not self.mu >= 0:
-            raise ValueError(f"mu must be a number ≥ 0 (0 = FedAvg), got {self.mu!r}.")
+        check_real(self.mu, "mu", low=0, hint="mu is FedProx's proximal weight (0 = FedAvg).")
 
     def to_config(self) -> dict:
         """The settings as a flat dict of ints and floats (a Flower run config / ConfigRecord)."""

@@ -29,12 +29,11 @@ bit for bit.
 from __future__ import annotations
 
 import functools
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ..validation import check_finite_array, check_positive, check_positive_int
+from ..validation import check_finite_array, check_positive, check_positive_int, check_real
 
 Params = list  # list[np.ndarray]: the model's parameters, in the order documented above
 
@@ -193,6 +192,14 @@ def accuracy(params: Params, x, y) -> float:
     return float(np.mean(predict(params, x) == np.asarray(y)))
 
 
+def sensitivity(params: Params, x, y, positive: int = 1) -> float:
+    """Recall of class ``positive``: the share of its examples predicted as it (NaN if none)."""
+    y = np.asarray(y)
+    mask = y == positive
+    return float(np.mean(predict(params, np.asarray(x)[mask]) == positive)) if mask.any() \
+        else float("nan")
+
+
 def evaluate(params: Params, x, y) -> tuple[float, float]:
     """``(loss, accuracy)`` on ``(x, y)``."""
     return loss(params, x, y), accuracy(params, x, y)
@@ -230,8 +237,7 @@ def local_sgd(params: Params, x, y, *, epochs: int, lr: float, batch_size: int, 
     epochs = check_positive_int(epochs, "epochs")
     lr = check_positive(lr, "lr")
     batch_size = check_positive_int(batch_size, "batch_size")
-    if isinstance(mu, bool) or not isinstance(mu, numbers.Real) or not mu >= 0:
-        raise ValueError(f"mu (FedProx's proximal weight) must be a number ≥ 0, got {mu!r}.")
+    mu = check_real(mu, "mu", low=0, hint="mu is FedProx's proximal weight (0 = FedAvg).")
     anchor = [np.array(a, dtype=np.float64) for a in params]
     w = [a.copy() for a in anchor]
     x = np.asarray(x, dtype=np.float64)

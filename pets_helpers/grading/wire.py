@@ -64,10 +64,58 @@ def _accountant_from_data(data: dict):
     return acc
 
 
+def _arrayrecord_to_data(record) -> dict:
+    return {"keys": list(record.keys()), "arrays": record.to_numpy_ndarrays()}
+
+
+def _arrayrecord_from_data(data: dict):
+    from flwr.app import Array, ArrayRecord
+
+    keys, arrays = data.get("keys"), data.get("arrays")
+    if not (isinstance(keys, list) and isinstance(arrays, list) and len(keys) == len(arrays)
+            and all(isinstance(k, str) for k in keys)
+            and all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in arrays)):
+        raise WireError("a malformed ArrayRecord")
+    if keys == [str(i) for i in range(len(keys))]:
+        return ArrayRecord(arrays)
+    return ArrayRecord({k: Array(a) for k, a in zip(keys, arrays)})
+
+
+def _flower_record_from_data(cls_name: str):
+    def from_data(data):
+        import flwr.app
+
+        if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+            raise WireError(f"a malformed {cls_name}")
+        try:
+            return getattr(flwr.app, cls_name)(data)
+        except (TypeError, ValueError) as exc:
+            raise WireError(f"a malformed {cls_name} ({exc})") from None
+    return from_data
+
+
+def _recorddict_from_data(data):
+    from flwr.app import ArrayRecord, ConfigRecord, MetricRecord, RecordDict
+
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, (ArrayRecord, ConfigRecord, MetricRecord))
+            for k, v in data.items()):
+        raise WireError("a malformed RecordDict")
+    return RecordDict(data)
+
+
 #: name → (module, class name, to_data, from_data). Only these library classes cross.
+#: Flower's records (Lessons 04–06) cross as their arrays / plain dicts.
 LIBRARY_TYPES = {
     "PrivacyAccountant": ("pets_helpers.accounting.accountant", "PrivacyAccountant",
                           _accountant_to_data, _accountant_from_data),
+    "ArrayRecord": ("flwr.app.message.arrayrecord", "ArrayRecord", _arrayrecord_to_data,
+                    _arrayrecord_from_data),
+    "ConfigRecord": ("flwr.app.message.configrecord", "ConfigRecord", dict,
+                     _flower_record_from_data("ConfigRecord")),
+    "MetricRecord": ("flwr.app.message.metricrecord", "MetricRecord", dict,
+                     _flower_record_from_data("MetricRecord")),
+    "RecordDict": ("flwr.app.message.recorddict", "RecordDict", dict, _recorddict_from_data),
 }
 
 
