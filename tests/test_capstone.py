@@ -189,3 +189,55 @@ def test_dp_federated_training_is_accounted_per_bank(split):
     n_params = len(FRAUD_FEATURES) * 2 + 2
     assert h.epsilon[-1] == pytest.approx(dp_fedavg_epsilon(1.0, CAPSTONE_SETTINGS.rounds, 1e-6,
                                                             clip_norm=0.5, n_params=n_params), rel=1e-6)
+
+
+# --- secure aggregation and DP fused ---------------------------------------------------------
+def test_noise_step_is_the_one_dp_fedavg_uses():
+    from pets_helpers.fl.dp_fedavg import clip_update, dp_fedavg_aggregate, noise_clipped_sum, noise_plan
+    rng = np.random.default_rng(0)
+    updates = [[rng.normal(size=(3, 2)), rng.normal(size=2)] for _ in range(4)]
+    agg = dp_fedavg_aggregate(updates, 1.0, 0.7, np.random.default_rng(9))
+    total = sum(clip_update(np.concatenate([a.ravel() for a in u]), 1.0)[0] for u in updates)
+    noisy = noise_clipped_sum(total, noise_plan(1.0, 0.7, 8), np.random.default_rng(9))
+    got = np.concatenate([a.ravel() for a in agg.mean_update])
+    assert np.array_equal(got, noisy / 4)
+
+
+def test_noise_step_validates_and_accounts_input_rounding():
+    from pets_helpers.fl.dp_fedavg import noise_clipped_sum, noise_plan
+    plan = noise_plan(1.0, 1.0, 8)
+    with pytest.raises(TypeError):
+        noise_clipped_sum(np.zeros(8), {"sigma": 1.0}, 0)
+    with pytest.raises(ValueError, match="8 parameters"):
+        noise_clipped_sum(np.zeros(7), plan, 0)
+    with pytest.raises(ValueError):
+        noise_clipped_sum(np.array([0.0] * 7 + [np.nan]), plan, 0)
+    with pytest.raises(ValueError):
+        noise_plan(1.0, 1.0, 8, input_rounding=-1e-3)
+    rounded = noise_plan(1.0, 1.0, 8, input_rounding=1e-3)
+    assert rounded.effective_sensitivity >= plan.effective_sensitivity + 1e-3 * math.sqrt(8)
+    assert rounded.sigma == plan.sigma and rounded.rho > plan.rho
+
+
+def test_secure_dp_fedavg_equals_plain_dp_fedavg_and_is_accounted(split):
+    from dataclasses import replace
+
+    from pets_helpers.capstone import train_dp_federated, train_secure_dp_federated
+    from pets_helpers.fl.dp_fedavg import dp_fedavg_epsilon
+    settings = replace(CAPSTONE_SETTINGS, rounds=3)
+    fused = train_secure_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(4),
+                                      secagg_rng=np.random.default_rng(1))
+    plain = train_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(4))
+    # same noise draw: the secure sum differs from the plain one by the codec's rounding only,
+    # far below the noise lattice, so the models agree to within it every round
+    tol = 3 * (fused.max_sum_error + fused.plan.granularity)
+    for a, b in zip(fused.params, plain.params):
+        np.testing.assert_allclose(a, b, rtol=0, atol=tol)
+    assert len(fused.accountant.ledger) == 3
+    n_params = len(FRAUD_FEATURES) * 2 + 2
+    expected = dp_fedavg_epsilon(1.0, 3, 1e-6, clip_norm=0.5, n_params=n_params)
+    assert fused.epsilon[-1] == pytest.approx(expected, rel=1e-9)
+    assert fused.epsilon == pytest.approx(plain.epsilon, rel=1e-9)
+    # a different noise draw gives a different model: the noise is really on the sum
+    other = train_secure_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(5))
+    assert not np.allclose(other.params[0], fused.params[0], atol=10 * tol)

@@ -18,7 +18,7 @@ from .metrics import alerts_at_rate, recall_at_alert_rate
 from .model import fraud_logits, to_scoring_model
 from .pipeline import (CAPSTONE_SETTINGS, ConsortiumSplit, cleartext_scores, consortium_split,
                        encrypted_scores, recall_table, secure_round_sum, train_dp_federated,
-                       train_each_bank_alone, train_federated, train_pooled)
+                       SecureDPRun, train_secure_dp_federated, train_each_bank_alone, train_federated, train_pooled)
 
 __all__ = [
     "PETS", "SCENARIOS", "STAGES", "THREATS", "vocabulary_table",
@@ -26,5 +26,6 @@ __all__ = [
     "alerts_at_rate", "recall_at_alert_rate", "fraud_logits", "to_scoring_model",
     "CAPSTONE_SETTINGS", "ConsortiumSplit", "cleartext_scores", "consortium_split",
     "encrypted_scores", "recall_table", "secure_round_sum", "train_dp_federated",
+    "SecureDPRun", "train_secure_dp_federated",
     "train_each_bank_alone", "train_federated", "train_pooled",
 ]
