@@ -241,3 +241,48 @@ def test_secure_dp_fedavg_equals_plain_dp_fedavg_and_is_accounted(split):
     # a different noise draw gives a different model: the noise is really on the sum
     other = train_secure_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(5))
     assert not np.allclose(other.params[0], fused.params[0], atol=10 * tol)
+
+
+# --- stage 1: DP synthetic transactions, ε per customer --------------------------------------
+def test_bounding_keeps_at_most_k_rows_per_customer_without_looking_at_labels(split):
+    from pets_helpers.capstone import bound_contributions
+    table = split.train
+    kept = bound_contributions(table, 3, rng=7)
+    sizes = table.groupby("customer_id").size()
+    kept_sizes = kept.groupby("customer_id").size().reindex(sizes.index, fill_value=0)
+    assert (kept_sizes == np.minimum(sizes, 3)).all()
+    relabelled = table.assign(is_fraud=np.random.default_rng(1).permutation(table["is_fraud"].to_numpy()),
+                              amount=table["amount"] * 2)
+    assert bound_contributions(relabelled, 3, rng=7).index.equals(kept.index)
+    with pytest.raises(ValueError):
+        bound_contributions(table, 0)
+    with pytest.raises(TypeError):
+        bound_contributions(table.drop(columns="customer_id"), 3)
+
+
+def test_public_domain_clamps_and_fits_the_synthesizer_domain():
+    import pandas as pd
+
+    from pets_helpers.capstone import TRANSACTION_DOMAIN, to_public_domain
+    from pets_helpers.synth import encode_table
+    row = pd.DataFrame({"amount": [1e6, 0.01], "merchant_category": ["grocery", "grocery"],
+                        "hour": [3, 23], "distance_from_home_km": [1e9, 0.0], "card_present": [1, 0],
+                        "velocity_24h": [99, 0], "is_fraud": [1, 0]})
+    out = to_public_domain(row)
+    assert out["amount"].tolist() == [5_000.0, 0.5] and out["velocity_24h"].tolist() == [15, 0]
+    encode_table(out, TRANSACTION_DOMAIN)  # raises if anything were outside the domain
+
+
+def test_synthetic_stage_spends_epsilon_over_k_per_row_and_learns(split):
+    from pets_helpers.capstone import synthesize_bank, train_on_synthetic
+    silo = split.train[split.train["bank"] == split.banks[0]]
+    rows, synth = synthesize_bank(silo, 4.0, 8, rng=0)
+    assert synth.epsilon == pytest.approx(0.5)
+    assert 8 * synth.accountant_.spent[0] == pytest.approx(4.0)  # group privacy: k × ε_row
+    assert set(rows.columns) >= {"amount", "is_fraud"} and len(rows) > 0
+    params, synthetic = train_on_synthetic(split, 16.0, 10, CAPSTONE_SETTINGS, rng=0)
+    assert set(synthetic["is_fraud"].unique()) <= {0, 1}
+    # far better than a random queue (recall ≈ alert rate = 1 %)
+    assert recall_at_alert_rate(fraud_logits(params, split.x_test), split.y_test, 0.01) > 0.1
+    with pytest.raises(ValueError):
+        synthesize_bank(silo, -1.0, 8)

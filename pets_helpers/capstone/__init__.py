@@ -5,6 +5,8 @@ Glue only — every mechanism comes from the library (:mod:`pets_helpers.fl`,
 
 - :mod:`.metrics`: recall at a fixed alert rate;
 - :mod:`.model`: the fraud model's cleartext logits and its CKKS ScoringModel;
+- :mod:`.synthetic`: stage 1, each bank's DP synthetic transactions (≤ k rows per customer,
+  ε per customer) and a model trained on them;
 - :mod:`.pipeline`: the banks' split, pooled / per-bank / federated / DP-federated training,
   a round summed by secure aggregation, encrypted scoring;
 - :mod:`.ledger`: the privacy ledger of the stages and the total statement it supports;
@@ -16,6 +18,8 @@ from .ledger import (UNITS, StageCost, check_stage, stage_from_accountant, state
                      total_privacy_statement)
 from .metrics import alerts_at_rate, recall_at_alert_rate
 from .model import fraud_logits, to_scoring_model
+from .synthetic import (TRANSACTION_DOMAIN, bound_contributions, synthesize_bank,
+                        to_public_domain, train_on_synthetic)
 from .pipeline import (CAPSTONE_SETTINGS, ConsortiumSplit, cleartext_scores, consortium_split,
                        encrypted_scores, recall_table, secure_round_sum, train_dp_federated,
                        SecureDPRun, train_secure_dp_federated, train_each_bank_alone, train_federated, train_pooled)
@@ -28,4 +32,6 @@ __all__ = [
     "encrypted_scores", "recall_table", "secure_round_sum", "train_dp_federated",
     "SecureDPRun", "train_secure_dp_federated",
     "train_each_bank_alone", "train_federated", "train_pooled",
+    "TRANSACTION_DOMAIN", "bound_contributions", "synthesize_bank", "to_public_domain",
+    "train_on_synthetic",
 ]
