@@ -38,15 +38,20 @@ TRANSACTION_DOMAIN = {
 }
 
 
+def _generator(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
 def bound_contributions(table: pd.DataFrame, k: int, rng=None) -> pd.DataFrame:
     """At most ``k`` rows per ``customer_id``, picked uniformly at random among the customer's
-    rows (a random key per row; labels and features are not looked at). ``rng``: None = secure,
-    or an int seed / Generator."""
+    rows (a random key per row; labels and features are not looked at). ``rng``: None = fresh
+    OS entropy, or an int seed / Generator. (The selection is not DP noise: it only needs to be
+    independent of the data.)"""
     k = check_positive_int(k, "k")
     if not isinstance(table, pd.DataFrame) or "customer_id" not in table.columns:
         raise TypeError("table must be a DataFrame with a 'customer_id' column "
                         "(from consortium_transactions()).")
-    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    gen = _generator(rng)
     order = np.argsort(gen.random(len(table)), kind="stable")
     shuffled = table.iloc[order]
     keep = shuffled.groupby("customer_id", sort=False, observed=True).cumcount().to_numpy() < k
@@ -74,10 +79,11 @@ def synthesize_bank(silo: pd.DataFrame, epsilon_customer: float, k: int,
                     rng=None) -> tuple[pd.DataFrame, DPTreeSynthesizer]:
     """One bank's DP synthetic transactions: bound to k rows per customer, synthesize at
     ε_row = ``epsilon_customer`` / k (so ε = ``epsilon_customer`` for one customer), sample the
-    noisy row count. Returns (synthetic rows, the fitted synthesizer with its accountant)."""
+    noisy row count. Returns (synthetic rows, the fitted synthesizer with its accountant).
+    ``rng``: None = cryptographically secure noise (real releases), or an int seed / Generator."""
     epsilon_customer = check_epsilon(epsilon_customer)
     k = check_positive_int(k, "k")
-    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    gen = None if rng is None else _generator(rng)  # None: the noise stays cryptographically secure
     bounded = to_public_domain(bound_contributions(silo, k, gen))
     synth = DPTreeSynthesizer(epsilon_customer / k, TRANSACTION_DOMAIN).fit(bounded, gen)
     return synth.sample(rng=gen), synth
@@ -88,7 +94,7 @@ def train_on_synthetic(split, epsilon_customer: float, k: int, settings: TrainSe
     """Every bank synthesizes its silo (:func:`synthesize_bank`); one model is trained on the
     union of the synthetic tables. Returns (params, synthetic table). Privacy: ε =
     ``epsilon_customer`` (δ = 0) for one customer over all banks (parallel composition)."""
-    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    gen = None if rng is None else _generator(rng)
     parts = [synthesize_bank(split.train[split.train["bank"] == bank], epsilon_customer, k, gen)[0]
              for bank in split.banks]
     synthetic = pd.concat(parts, ignore_index=True)
