@@ -189,3 +189,100 @@ def test_dp_federated_training_is_accounted_per_bank(split):
     n_params = len(FRAUD_FEATURES) * 2 + 2
     assert h.epsilon[-1] == pytest.approx(dp_fedavg_epsilon(1.0, CAPSTONE_SETTINGS.rounds, 1e-6,
                                                             clip_norm=0.5, n_params=n_params), rel=1e-6)
+
+
+# --- secure aggregation and DP fused ---------------------------------------------------------
+def test_noise_step_is_the_one_dp_fedavg_uses():
+    from pets_helpers.fl.dp_fedavg import clip_update, dp_fedavg_aggregate, noise_clipped_sum, noise_plan
+    rng = np.random.default_rng(0)
+    updates = [[rng.normal(size=(3, 2)), rng.normal(size=2)] for _ in range(4)]
+    agg = dp_fedavg_aggregate(updates, 1.0, 0.7, np.random.default_rng(9))
+    total = sum(clip_update(np.concatenate([a.ravel() for a in u]), 1.0)[0] for u in updates)
+    noisy = noise_clipped_sum(total, noise_plan(1.0, 0.7, 8), np.random.default_rng(9))
+    got = np.concatenate([a.ravel() for a in agg.mean_update])
+    assert np.array_equal(got, noisy / 4)
+
+
+def test_noise_step_validates_and_accounts_input_rounding():
+    from pets_helpers.fl.dp_fedavg import noise_clipped_sum, noise_plan
+    plan = noise_plan(1.0, 1.0, 8)
+    with pytest.raises(TypeError):
+        noise_clipped_sum(np.zeros(8), {"sigma": 1.0}, 0)
+    with pytest.raises(ValueError, match="8 parameters"):
+        noise_clipped_sum(np.zeros(7), plan, 0)
+    with pytest.raises(ValueError):
+        noise_clipped_sum(np.array([0.0] * 7 + [np.nan]), plan, 0)
+    with pytest.raises(ValueError):
+        noise_plan(1.0, 1.0, 8, input_rounding=-1e-3)
+    rounded = noise_plan(1.0, 1.0, 8, input_rounding=1e-3)
+    assert rounded.effective_sensitivity >= plan.effective_sensitivity + 1e-3 * math.sqrt(8)
+    assert rounded.sigma == plan.sigma and rounded.rho > plan.rho
+
+
+def test_secure_dp_fedavg_equals_plain_dp_fedavg_and_is_accounted(split):
+    from dataclasses import replace
+
+    from pets_helpers.capstone import train_dp_federated, train_secure_dp_federated
+    from pets_helpers.fl.dp_fedavg import dp_fedavg_epsilon
+    settings = replace(CAPSTONE_SETTINGS, rounds=3)
+    fused = train_secure_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(4),
+                                      secagg_rng=np.random.default_rng(1))
+    plain = train_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(4))
+    # same noise draw: the secure sum differs from the plain one by the codec's rounding only,
+    # far below the noise lattice, so the models agree to within it every round
+    tol = 3 * (fused.max_sum_error + fused.plan.granularity)
+    for a, b in zip(fused.params, plain.params):
+        np.testing.assert_allclose(a, b, rtol=0, atol=tol)
+    assert len(fused.accountant.ledger) == 3
+    n_params = len(FRAUD_FEATURES) * 2 + 2
+    expected = dp_fedavg_epsilon(1.0, 3, 1e-6, clip_norm=0.5, n_params=n_params)
+    assert fused.epsilon[-1] == pytest.approx(expected, rel=1e-9)
+    assert fused.epsilon == pytest.approx(plain.epsilon, rel=1e-9)
+    # a different noise draw gives a different model: the noise is really on the sum
+    other = train_secure_dp_federated(split, 0.5, 1.0, 1e-6, settings, rng=np.random.default_rng(5))
+    assert not np.allclose(other.params[0], fused.params[0], atol=10 * tol)
+
+
+# --- stage 1: DP synthetic transactions, ε per customer --------------------------------------
+def test_bounding_keeps_at_most_k_rows_per_customer_without_looking_at_labels(split):
+    from pets_helpers.capstone import bound_contributions
+    table = split.train
+    kept = bound_contributions(table, 3, rng=7)
+    sizes = table.groupby("customer_id").size()
+    kept_sizes = kept.groupby("customer_id").size().reindex(sizes.index, fill_value=0)
+    assert (kept_sizes == np.minimum(sizes, 3)).all()
+    relabelled = table.assign(is_fraud=np.random.default_rng(1).permutation(table["is_fraud"].to_numpy()),
+                              amount=table["amount"] * 2)
+    assert bound_contributions(relabelled, 3, rng=7).index.equals(kept.index)
+    with pytest.raises(ValueError):
+        bound_contributions(table, 0)
+    with pytest.raises(TypeError):
+        bound_contributions(table.drop(columns="customer_id"), 3)
+
+
+def test_public_domain_clamps_and_fits_the_synthesizer_domain():
+    import pandas as pd
+
+    from pets_helpers.capstone import TRANSACTION_DOMAIN, to_public_domain
+    from pets_helpers.synth import encode_table
+    row = pd.DataFrame({"amount": [1e6, 0.01], "merchant_category": ["grocery", "grocery"],
+                        "hour": [3, 23], "distance_from_home_km": [1e9, 0.0], "card_present": [1, 0],
+                        "velocity_24h": [99, 0], "is_fraud": [1, 0]})
+    out = to_public_domain(row)
+    assert out["amount"].tolist() == [5_000.0, 0.5] and out["velocity_24h"].tolist() == [15, 0]
+    encode_table(out, TRANSACTION_DOMAIN)  # raises if anything were outside the domain
+
+
+def test_synthetic_stage_spends_epsilon_over_k_per_row_and_learns(split):
+    from pets_helpers.capstone import synthesize_bank, train_on_synthetic
+    silo = split.train[split.train["bank"] == split.banks[0]]
+    rows, synth = synthesize_bank(silo, 4.0, 8, rng=0)
+    assert synth.epsilon == pytest.approx(0.5)
+    assert 8 * synth.accountant_.spent[0] == pytest.approx(4.0)  # group privacy: k × ε_row
+    assert set(rows.columns) >= {"amount", "is_fraud"} and len(rows) > 0
+    params, synthetic = train_on_synthetic(split, 16.0, 10, CAPSTONE_SETTINGS, rng=0)
+    assert set(synthetic["is_fraud"].unique()) <= {0, 1}
+    # far better than a random queue (recall ≈ alert rate = 1 %)
+    assert recall_at_alert_rate(fraud_logits(params, split.x_test), split.y_test, 0.01) > 0.1
+    with pytest.raises(ValueError):
+        synthesize_bank(silo, -1.0, 8)

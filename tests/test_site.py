@@ -54,6 +54,7 @@ def parse(path: Path) -> Links:
     return links
 
 
+@pytest.mark.slow  # starts kernels
 def test_site_renders_both_versions_with_plots_and_an_index(tmp_path):
     root = course(tmp_path / "course", ["x = 2", PLOT, WIDGET],
                   ["x = 2", PLOT, STUB, "print('after')"])
@@ -86,6 +87,7 @@ def test_site_renders_both_versions_with_plots_and_an_index(tmp_path):
     assert not list((root / "solutions").glob(".pets-grades")), "nothing written beside sources"
 
 
+@pytest.mark.slow
 def test_a_failing_solution_stops_the_build(tmp_path):
     root = course(tmp_path / "course", [STUB], ["x = 1"])
     with pytest.raises(CellExecutionError, match="NotDoneYet"):

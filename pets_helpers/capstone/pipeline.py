@@ -7,6 +7,8 @@
 - :func:`train_dp_federated` (DP-FedAvg, :mod:`pets_helpers.fl.dp_fedavg`, accounted per bank)
   and :func:`secure_round_sum` (one round's clipped updates summed by the Bonawitz et al.
   protocol, :mod:`pets_helpers.fl.secagg`);
+- :func:`train_secure_dp_federated`: both fused — every round clip → secure sum → Gaussian
+  noise on the sum → average, accounted per bank;
 - :func:`encrypted_scores`: new transactions scored by the real gRPC scoring service under CKKS
   (:mod:`pets_helpers.he.service`), decrypted by the bank that holds the key;
 - :func:`recall_table`: recall at a fixed alert rate for every stage's scores.
@@ -91,6 +93,30 @@ def train_dp_federated(split: ConsortiumSplit, clip_norm: float, noise_multiplie
                          noise_multiplier=noise_multiplier, delta=delta, n_classes=2, rng=rng)
 
 
+def _clipped_updates(params, split: ConsortiumSplit, server_round: int, clip_norm: float,
+                     settings: TrainSettings) -> list[np.ndarray]:
+    """Every bank's local training from ``params``, its flat update clipped to L2 ≤ ``clip_norm``."""
+    from ..fl.dp_fedavg import clip_update
+    from ..fl.task import client_rng, flatten, local_sgd
+
+    out = []
+    for cid, (x, y) in enumerate(split.silos):
+        local = local_sgd(params, x, y, epochs=settings.local_epochs, lr=settings.lr,
+                          batch_size=settings.batch_size, mu=settings.mu,
+                          rng=client_rng(settings.seed, server_round, cid))
+        out.append(clip_update(flatten(local) - flatten(params), clip_norm)[0])
+    return out
+
+
+def _secure_total(clipped, codec, server_round: int, rng):
+    """The banks' clipped updates summed by secure aggregation (threshold: a majority)."""
+    from ..fl.secagg import secure_sum
+
+    result = secure_sum([codec.encode(c) for c in clipped], threshold=len(clipped) // 2 + 1,
+                        round_id=server_round, rng=rng)
+    return codec.decode_sum(result.total), result
+
+
 def secure_round_sum(split: ConsortiumSplit, clip_norm: float,
                      settings: TrainSettings = CAPSTONE_SETTINGS, rng=None) -> dict:
     """Round 1 of federated training with the server summing through secure aggregation.
@@ -100,21 +126,73 @@ def secure_round_sum(split: ConsortiumSplit, clip_norm: float,
     Returns the decoded secure sum, the plain sum the server never sees, the codec's error
     bound, and the server's view (one masked vector per bank).
     """
-    from ..fl.dp_fedavg import clip_update
-    from ..fl.secagg import FixedPoint, secure_sum
-    from ..fl.task import client_rng, flatten, init_params, local_sgd
+    from ..fl.secagg import FixedPoint
+    from ..fl.task import init_params
 
     start = init_params(split.silos[0][0].shape[1], 2, settings.hidden, settings.seed)
-    clipped = []
-    for cid, (x, y) in enumerate(split.silos):
-        local = local_sgd(start, x, y, epochs=settings.local_epochs, lr=settings.lr,
-                          batch_size=settings.batch_size, rng=client_rng(settings.seed, 1, cid))
-        clipped.append(clip_update(flatten(local) - flatten(start), clip_norm)[0])
+    clipped = _clipped_updates(start, split, 1, clip_norm, settings)
     codec = FixedPoint(bound=clip_norm, n_summands=len(clipped))
-    result = secure_sum([codec.encode(c) for c in clipped], threshold=len(clipped) // 2 + 1, rng=rng)
-    return {"secure_sum": codec.decode_sum(result.total), "plain_sum": np.sum(clipped, axis=0),
+    total, result = _secure_total(clipped, codec, 0, rng)
+    return {"secure_sum": total, "plain_sum": np.sum(clipped, axis=0),
             "max_error": codec.max_sum_error, "server_view": result.server_view,
             "clipped_updates": clipped}
+
+
+@dataclass
+class SecureDPRun:
+    """DP-FedAvg whose sums went through secure aggregation: the model, ε after each round
+    (privacy unit: one bank, at ``delta``) and the accountant that recorded every round."""
+
+    params: list
+    epsilon: list
+    delta: float
+    accountant: object
+    plan: object
+    max_sum_error: float
+
+
+def train_secure_dp_federated(split: ConsortiumSplit, clip_norm: float, noise_multiplier: float,
+                              delta: float = 1e-6, settings: TrainSettings = CAPSTONE_SETTINGS,
+                              rng=None, secagg_rng=None, progress: bool = False) -> SecureDPRun:
+    """Secure aggregation and DP fused, one loop per round: every bank clips its update to
+    ``clip_norm`` → the clipped updates are summed by secure aggregation (the server sees
+    masked vectors only) → lattice Gaussian noise of std z·C is added to the securely-summed
+    total (:func:`pets_helpers.fl.dp_fedavg.noise_clipped_sum`, the same step plain DP-FedAvg
+    uses) → divided by the number of banks.
+
+    Privacy unit: one bank (so each of its customers and transactions). Each round is recorded
+    on a :class:`~pets_helpers.accounting.ZCDPAccountant` with the sensitivity C + (r + g)·√m,
+    r the fixed-point rounding of one update. Trust: the noise is added by the server after
+    unmasking, so the DP guarantee is for whoever sees the model (a semi-honest server sees
+    only the sum); ``rng`` draws the noise, ``secagg_rng`` the protocol's keys and masks (None
+    = cryptographically secure for both).
+    """
+    from ..accounting import ZCDPAccountant
+    from ..fl.dp_fedavg import noise_clipped_sum, noise_plan
+    from ..fl.secagg import FixedPoint
+    from ..fl.task import init_params, unflatten
+
+    delta = check_real(delta, "delta", low=0, high=1, closed="neither")
+    params = init_params(split.silos[0][0].shape[1], 2, settings.hidden, settings.seed)
+    n = len(split.silos)
+    codec = FixedPoint(bound=check_real(clip_norm, "clip_norm", low=0, closed="neither"),
+                       n_summands=n)
+    plan = noise_plan(clip_norm, noise_multiplier, sum(int(np.size(a)) for a in params),
+                      input_rounding=0.5 / codec.scale)
+    accountant = ZCDPAccountant(settings.rounds * plan.rho * (1 + 1e-9))
+    epsilon = []
+    rounds = range(1, settings.rounds + 1)
+    if progress:
+        from tqdm.auto import tqdm
+        rounds = tqdm(rounds, desc="secure DP-FedAvg rounds")
+    for server_round in rounds:
+        clipped = _clipped_updates(params, split, server_round, clip_norm, settings)
+        total, _ = _secure_total(clipped, codec, server_round, secagg_rng)
+        noisy = noise_clipped_sum(total, plan, rng)
+        accountant.spend_gaussian(plan.effective_sensitivity, plan.sigma, f"round {server_round}")
+        params = [p + u for p, u in zip(params, unflatten(noisy / n, params))]
+        epsilon.append(accountant.epsilon(delta))
+    return SecureDPRun(params, epsilon, delta, accountant, plan, codec.max_sum_error)
 
 
 def encrypted_scores(model, frame: pd.DataFrame, batch: int = 4_000) -> np.ndarray:

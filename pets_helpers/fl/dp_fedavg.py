@@ -31,7 +31,8 @@ import numpy as np
 from ..accounting import ZCDPAccountant, gaussian_rho, rho_to_epsilon
 from ..dp.mechanisms import _release_on_lattice, default_granularity
 from ..dp.samplers import discrete_gaussian
-from ..validation import check_finite_array, check_positive, check_positive_delta, check_positive_int
+from ..validation import check_finite_array, check_positive, check_positive_delta, check_positive_int, \
+    check_real
 from .settings import TrainSettings
 from .task import check_dataset, check_params, client_rng, evaluate, flatten, init_params, \
     local_sgd, unflatten
@@ -63,15 +64,38 @@ class NoisePlan:
     rho: float
 
 
-def noise_plan(clip_norm, noise_multiplier, n_params) -> NoisePlan:
-    """σ = z·C on a lattice of step g; ρ = C_eff²/(2σ²) per round, C_eff = C + g·√m."""
+def noise_plan(clip_norm, noise_multiplier, n_params, *, input_rounding=0.0) -> NoisePlan:
+    """σ = z·C on a lattice of step g; ρ = C_eff²/(2σ²) per round, C_eff = C + (r + g)·√m.
+
+    ``input_rounding`` r: the largest per-entry rounding of one clipped update before it is
+    summed (e.g. ½·2^-f for the fixed-point encoding of secure aggregation); 0 for a plain sum.
+    """
     clip_norm = check_positive(clip_norm, "clip_norm")
     z = check_positive(noise_multiplier, "noise_multiplier")
     m = check_positive_int(n_params, "n_params")
+    r = check_real(input_rounding, "input_rounding", low=0)
     sigma = z * clip_norm
     g = default_granularity(clip_norm, sigma, math.sqrt(m))
-    effective = math.nextafter(clip_norm + g * math.sqrt(m), math.inf)
+    effective = math.nextafter(clip_norm + (r + g) * math.sqrt(m), math.inf)
     return NoisePlan(clip_norm, z, m, g, effective, sigma, gaussian_rho(effective, sigma))
+
+
+def noise_clipped_sum(total, plan: NoisePlan, rng=None) -> np.ndarray:
+    """The DP step of DP-FedAvg alone: lattice Gaussian noise of std ``plan.sigma`` added to an
+    already-summed total of clipped updates (a plain sum, or the output of secure aggregation).
+
+    ρ = ``plan.rho`` per call for one client as the unit, provided every summand was clipped to
+    ``plan.clip_norm`` (and rounded by at most the plan's ``input_rounding`` per entry). Returns
+    the noisy *sum*; divide by the public number of clients for the mean.
+    """
+    if not isinstance(plan, NoisePlan):
+        raise TypeError(f"plan must be a NoisePlan (from noise_plan), got {type(plan).__name__}.")
+    total = check_finite_array(total, "total").ravel()
+    if total.size != plan.n_params:
+        raise ValueError(f"total has {total.size} entries but the plan is for "
+                         f"{plan.n_params} parameters.")
+    noise = discrete_gaussian(plan.sigma / plan.granularity, total.shape, rng)
+    return _release_on_lattice(total, noise, plan.granularity, False)
 
 
 @dataclass
@@ -104,8 +128,7 @@ def dp_fedavg_aggregate(updates, clip_norm, noise_multiplier, rng=None, *, like=
         clipped, norm = clip_update(vec, plan.clip_norm)
         total += clipped
         norms.append(norm)
-    noise = discrete_gaussian(plan.sigma / plan.granularity, total.shape, rng)
-    noisy = _release_on_lattice(total, noise, plan.granularity, False)
+    noisy = noise_clipped_sum(total, plan, rng)
     norms = np.array(norms)
     return DPRound(unflatten(noisy / n, like), plan, n,
                    float(np.mean(norms > plan.clip_norm)), norms)
@@ -206,6 +229,7 @@ __all__ = [
     "clip_update",
     "dp_fedavg_aggregate",
     "dp_fedavg_epsilon",
+    "noise_clipped_sum",
     "noise_multiplier_for",
     "noise_plan",
     "rounds_epsilon_curve",
