@@ -110,7 +110,8 @@ def run_flower(clients, settings: TrainSettings | None = None, *, secagg: bool =
                                           threshold or 0, record),
                    client_app=_client_app(clients, settings, secagg), num_supernodes=n,
                    backend_config={"client_resources": {"num_cpus": 1},
-                                   "init_args": {"include_dashboard": False}})
+                                   "init_args": {"include_dashboard": False,
+                                                 "object_store_memory": 256 * 2**20}})
     seconds = [e - s for s, e in zip(record["start"], record["end"])]
     return record["params"], seconds
 
