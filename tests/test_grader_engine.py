@@ -49,6 +49,20 @@ def test_error_in_one_cell_fails_only_that_exercise(tmp_path):
     assert "ZeroDivisionError" in report.results[0].message
 
 
+def test_a_cell_after_an_error_always_runs(tmp_path):
+    # ipykernel aborts requests that reach it while it handles an error; the grader must not lose
+    # the next cell to that race (it once reported a learner's MemoryError cell as "Error").
+    from pets_helpers.grading.kernel import KernelSession
+    kernel = KernelSession(tmp_path)
+    try:
+        for i in range(40):
+            assert kernel.run("1 / 0", 10).ename == "ZeroDivisionError"
+            assert kernel.run(f"ran_{i} = {i}", 10).status == "ok"
+        assert kernel.run("assert [ran_0, ran_39] == [0, 39]", 10).status == "ok"
+    finally:
+        kernel.shutdown()
+
+
 def test_infinite_loop_fails_its_exercise_and_grading_goes_on(tmp_path):
     loop = "# Exercise L99.E2\nanswer = 42\nwhile True:\n    pass"
     start = time.monotonic()

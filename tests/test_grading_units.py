@@ -3,6 +3,7 @@
 import csv
 import re
 import json
+import queue
 
 import nbformat
 import numpy as np
@@ -292,6 +293,33 @@ def test_kernel_namespace_fails_forged_answers():
             KernelNamespace(Forger(answer), 1).get("x")
     with pytest.raises(LearnerError, match="not understood"):
         KernelNamespace(Forger(("ok", "yes")), 1).has("x")
+
+
+def test_a_request_the_kernel_aborted_is_sent_once_more():
+    from pets_helpers.grading.kernel import KernelSession
+
+    class Client:
+        def __init__(self, statuses):
+            self.statuses, self.sent = list(statuses), []
+
+        def execute(self, code, **options):
+            assert options["stop_on_error"] is False
+            self.sent.append(code)
+            return f"id{len(self.sent)}"
+
+        def get_shell_msg(self, timeout):
+            return {"parent_header": {"msg_id": f"id{len(self.sent)}"},
+                    "content": {"status": self.statuses.pop(0)}}
+
+        def get_iopub_msg(self, timeout):
+            raise queue.Empty
+
+    for statuses, expected, sent in [(["aborted", "ok"], "ok", 2),
+                                     (["aborted", "aborted"], "error", 2), (["ok"], "ok", 1)]:
+        session = KernelSession.__new__(KernelSession)
+        session.dead, session._kc = False, Client(statuses)
+        assert session.run("x = 1", 5).status == expected
+        assert session._kc.sent == ["x = 1"] * sent
 
 
 # --- lessons: discovery, identity, timeouts, shortcuts -----------------------------------------

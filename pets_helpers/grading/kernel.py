@@ -116,10 +116,12 @@ class KernelSession:
         """Run ``code``; interrupt it after ``timeout`` seconds."""
         if self.dead:
             return Outcome("dead")
+        # stop_on_error=False: each cell is graded on its own, so an error in one cell must not
+        # make the kernel abort the next request (ipykernel aborts asynchronously, a race).
         msg_id = self._kc.execute(code, silent=silent, store_history=not silent,
-                                  allow_stdin=False)
+                                  allow_stdin=False, stop_on_error=False)
         deadline = time.monotonic() + timeout
-        interrupted = False
+        interrupted = aborted_once = False
         while True:
             self._drain_iopub()
             try:
@@ -146,6 +148,12 @@ class KernelSession:
                 return Outcome("timeout", "Timeout", f"still running after {timeout:g} s")
             if content.get("status") == "ok":
                 return Outcome("ok")
+            if content.get("status") == "aborted" and not aborted_once:
+                # The kernel dropped the request without running it: send it once more.
+                aborted_once = True
+                msg_id = self._kc.execute(code, silent=silent, store_history=not silent,
+                                          allow_stdin=False, stop_on_error=False)
+                continue
             return Outcome("error", str(content.get("ename", "Error"))[:200],
                            str(content.get("evalue", ""))[:2000])
 
