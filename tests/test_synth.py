@@ -16,6 +16,7 @@ from pets_helpers.synth import (
     closer_to_train_share,
     copy_synthesizer,
     dcr_comparison,
+    GowerEncoder,
     distance_membership_attack,
     encode_table,
     fit_margins,
@@ -231,6 +232,19 @@ def test_dcr_needs_equal_sizes_and_counts_ties_as_half(split):
         dcr_comparison(train.iloc[:10], train, holdout.iloc[:100])
     assert closer_to_train_share([0.0, 1.0, 2.0, 0.5], [1.0, 0.5, 2.0, 0.5]) == 0.5
     assert nearest_distances(train.iloc[:5], train).tolist() == [0.0] * 5
+
+
+def test_nearest_distances_do_not_depend_on_the_block_size(split):
+    train, holdout = split
+    encoder = GowerEncoder(train)
+    q, r = encoder.transform(holdout.iloc[:40]), encoder.transform(train.iloc[:300])
+    brute = np.abs(q[:, None, :] - r[None, :, :]).sum(-1).min(1) / len(encoder.columns)
+    for block_mib in (1e-6, 0.05, 32):   # one row per block, a few blocks, one block
+        got = nearest_distances(holdout.iloc[:40], train.iloc[:300], encoder, block_mib=block_mib)
+        np.testing.assert_array_equal(got, brute)
+    for bad, error in [(0, ValueError), (-1, ValueError), ("32", TypeError)]:
+        with pytest.raises(error, match="block_mib"):
+            nearest_distances(holdout.iloc[:4], train.iloc[:4], block_mib=bad)
 
 
 # --------------------------------------------------------------------------- SDV / SDMetrics

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..attacks.membership import chance_auc_margin, roc_auc, tpr_at_fpr
 from ..randomness import data_rng
-from ..validation import check_positive
+from ..validation import check_positive, check_real
 
 
 def _check(table, name: str) -> pd.DataFrame:
@@ -77,11 +77,17 @@ class GowerEncoder:
 
 
 def nearest_distances(queries, reference, encoder: GowerEncoder | None = None,
-                      chunk: int = 1024) -> np.ndarray:
-    """Gower distance from each row of ``queries`` to its closest row of ``reference``."""
+                      block_mib: float = 32) -> np.ndarray:
+    """Gower distance from each row of ``queries`` to its closest row of ``reference``.
+
+    Query rows are compared in blocks whose scratch array stays under ``block_mib`` MiB, so memory
+    does not grow with the number of queries (5,000 × 5,000 census rows: ~32 MiB, not ~1 GiB).
+    """
     encoder = encoder or GowerEncoder(reference)
     q = encoder.transform(queries, "queries")
     r = encoder.transform(reference, "reference")
+    block_mib = check_real(block_mib, "block_mib", low=0, closed="right")
+    chunk = max(1, int(block_mib * 2 ** 20 // (8 * r.shape[0] * r.shape[1] or 1)))
     out = np.empty(len(q))
     for start in range(0, len(q), chunk):
         block = np.abs(q[start:start + chunk, None, :] - r[None, :, :]).sum(-1)
