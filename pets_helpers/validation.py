@@ -194,7 +194,7 @@ def check_not_text(values, name: str = "values") -> np.ndarray:
     if text.any():
         flat = arr.reshape(-1)
         i = int(np.flatnonzero(text.reshape(-1))[0])
-        where = np.unravel_index(i, arr.shape) if arr.ndim > 1 else i
+        where = tuple(int(k) for k in np.unravel_index(i, arr.shape)) if arr.ndim > 1 else i
         entry = flat[i].item() if isinstance(flat[i], np.generic) else flat[i]
         raise TypeError(
             f"{name} must hold numbers, but it holds text ({entry!r} at position {where}). "
@@ -225,7 +225,7 @@ def check_finite_array(values, name: str = "values") -> np.ndarray:
     if arr.size and not np.isfinite(arr).all():
         flat = arr.reshape(-1)
         i = int(np.flatnonzero(~np.isfinite(flat))[0])
-        where = np.unravel_index(i, arr.shape) if arr.ndim > 1 else i
+        where = tuple(int(k) for k in np.unravel_index(i, arr.shape)) if arr.ndim > 1 else i
         raise ValueError(
             f"{name} contains {flat[i]} at position {where}; remove or impute missing and "
             "infinite values first."

@@ -55,8 +55,12 @@ def test_bounds_and_finite_arrays():
     assert check_bounds(0, 10) == (0.0, 10.0)
     with pytest.raises(ValueError):
         check_bounds(10, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"contains nan at position 1;"):
         check_finite_array([1.0, np.nan])
+    grid = np.zeros((4, 3))
+    grid[3, 1] = np.inf
+    with pytest.raises(ValueError, match=r"contains inf at position \(3, 1\);"):
+        check_finite_array(grid, "grid")
 
 
 # --- check_real / check_int: wrong type → TypeError, wrong value → ValueError ------------------
