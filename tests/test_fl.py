@@ -143,6 +143,16 @@ def test_nan_in_the_data_is_refused(digits):
         dirichlet_partition(np.array([0.0, np.nan, 1.0]), 2, 1.0)
 
 
+def test_local_sgd_refuses_labels_the_model_has_no_class_for(digits):
+    params = init_params(64, 10)
+    for bad in (10, -1):
+        y = digits.y_train[:20].copy()
+        y[4] = bad
+        with pytest.raises(ValueError, match=r"labels must lie in 0\.\.9"):
+            local_sgd(params, digits.x_train[:20], y, epochs=1, lr=0.1, batch_size=8,
+                      rng=client_rng(0, 1, 0))
+
+
 # --- FedAvg ----------------------------------------------------------------------------------
 def test_iid_fedavg_reaches_97_percent_of_centralized_within_20_rounds(digits):
     settings = TrainSettings(rounds=20)

@@ -208,10 +208,21 @@ def evaluate(params: Params, x, y) -> tuple[float, float]:
 def gradients(params: Params, x, y) -> Params:
     """The gradient of :func:`loss` (mean over the examples), same shapes as ``params``."""
     x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    return _gradients(params, x, _one_hot(y, np.shape(params[-1])[0]))
+
+
+def _one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
+    out = np.zeros((len(y), n_classes))
+    out[np.arange(len(y)), y] = 1.0
+    return out
+
+
+def _gradients(params: Params, x: np.ndarray, targets: np.ndarray) -> Params:
     logits, hidden = _forward(params, x)
     delta = _softmax(logits)
-    delta[np.arange(len(y)), np.asarray(y)] -= 1.0
-    delta /= len(y)
+    delta -= targets          # softmax − one-hot: the cross-entropy gradient w.r.t. the logits
+    delta /= len(x)
     if hidden is None:
         return [x.T @ delta, delta.sum(axis=0)]
     w2 = params[2]
@@ -242,15 +253,22 @@ def local_sgd(params: Params, x, y, *, epochs: int, lr: float, batch_size: int, 
     w = [a.copy() for a in anchor]
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y)
+    n_classes = np.shape(w[-1])[0]
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1} (the model's classes), got "
+                         f"{y.min()}..{y.max()}.")
+    targets = _one_hot(y, n_classes)
     n = len(y)
     for _ in range(epochs):
         order = rng.permutation(n)
+        x_epoch, t_epoch = x[order], targets[order]   # one gather per epoch; batches are views
         for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            grads = gradients(w, x[batch], y[batch])
+            stop = start + batch_size
+            grads = _gradients(w, x_epoch[start:stop], t_epoch[start:stop])
             if mu > 0:
                 grads = [g + p for g, p in zip(grads, proximal_gradient(w, anchor, mu))]
-            w = [wi - lr * gi for wi, gi in zip(w, grads)]
+            for wi, gi in zip(w, grads):
+                wi -= lr * gi
     return w
 
 
