@@ -46,6 +46,10 @@ def test_weighted_average_refuses_bad_updates():
         weighted_average([good], [1, 2])
     with pytest.raises(TypeError):
         weighted_average([np.zeros(3)], [1])
+    with pytest.raises(TypeError, match="num_examples"):
+        weighted_average([good, good], np.array(["1", "2"]))
+    with pytest.raises(ValueError, match="num_examples contains inf"):
+        weighted_average([good, good], [1, np.inf])
 
 
 # --- model -----------------------------------------------------------------------------------

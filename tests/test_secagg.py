@@ -84,8 +84,10 @@ def test_overflow_detected_not_wrapped():
     codec = FixedPoint(1.0, 10)
     with pytest.raises(ValueError, match="exceeds the fixed-point bound"):
         codec.encode([0.5, 1.0000001])
-    with pytest.raises(ValueError, match="NaN or inf"):
+    with pytest.raises(ValueError, match="values contains nan at position 0"):
         codec.encode([np.nan])
+    with pytest.raises(TypeError, match="values"):
+        codec.encode(np.array(["0.5", "0.25"]))   # numbers as text are never parsed
     with pytest.raises(ValueError, match="wrap around"):
         FixedPoint(1.0, 10, ring_bits=16, frac_bits=12)   # 10·2^12 > 2^15
     with pytest.raises(ValueError, match="wrap around"):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..validation import check_finite_array
 from .settings import TrainSettings
 from .task import (Params, check_dataset, check_params, client_rng, evaluate, init_params,
                    local_sgd, nbytes)
@@ -41,11 +42,11 @@ def weighted_average(updates, num_examples) -> Params:
     """
     if not isinstance(updates, (list, tuple)) or not updates:
         raise ValueError("updates must be a non-empty list (one parameter list per client).")
-    weights = np.asarray(num_examples, dtype=float).reshape(-1)
+    weights = check_finite_array(num_examples, "num_examples").reshape(-1)
     if weights.size != len(updates):
         raise ValueError(f"got {len(updates)} updates but {weights.size} example counts.")
-    if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
-        raise ValueError(f"example counts must be finite and > 0, got {list(weights)}.")
+    if np.any(weights <= 0):
+        raise ValueError(f"example counts must be > 0, got {weights.tolist()}.")
     first = check_params(updates[0], name="updates[0]")
     checked = [first] + [check_params(u, like=first, name=f"updates[{i}]")
                          for i, u in enumerate(updates[1:], start=1)]

@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..validation import check_positive, check_positive_int
+from ..validation import check_finite_array, check_positive, check_positive_int
 
 PRIME = 2**521 - 1
 """The field of the secret sharing: a Mersenne prime above every 256-bit key or seed."""
@@ -231,9 +231,7 @@ class FixedPoint:
 
     def encode(self, values) -> np.ndarray:
         """uint64 array of round(x · 2^f) mod R; raises on NaN/inf or |x| > bound."""
-        arr = np.asarray(values, dtype=np.float64)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("values contain NaN or inf; a model update must be finite.")
+        arr = check_finite_array(values, "values")   # a model update: numbers, finite
         too_big = np.abs(arr) > self.bound
         if too_big.any():
             i = int(np.flatnonzero(too_big.ravel())[0])
