@@ -212,16 +212,20 @@ def flower_end_to_end(rounds):
 
 
 def markdown(rows, e2e, info, cfg):
-    lines = ["# Secure aggregation: server cost per round", "",
+    title = ("# Secure aggregation: server cost per round" if rows else
+             "# Secure aggregation in Flower, end to end")
+    lines = [title, "",
              f"{info['date']} · {info['cpu']} · {info['nproc']} cores · Python {info['python']}"
              f" · numpy {info['numpy']} · flwr {info['flwr']} · cryptography "
-             f"{info['cryptography']}", "",
-             f"Protocol: 1 warm-up + median of {cfg['repeats']} runs (min–max), n = 100: 1 run "
-             "without warm-up (every contender); load = 1-min "
-             "load average before each configuration (the machine is shared). Server "
-             "computation only; t = ⌊n/2⌋ + 1; Flower replayed with a complete graph.", "",
-             "| n | params | dropout | plain FedAvg (s) | from scratch (s) | Flower SecAgg+ (s) "
-             "| scratch vs Flower | load |", "|---|---|---|---|---|---|---|---|"]
+             f"{info['cryptography']}", ""]
+    if rows:
+        lines += [
+            f"Protocol: 1 warm-up + median of {cfg['repeats']} runs (min–max), n = 100: 1 run "
+            "without warm-up (every contender); load = 1-min "
+            "load average before each configuration (the machine is shared). Server "
+            "computation only; t = ⌊n/2⌋ + 1; Flower replayed with a complete graph.", "",
+            "| n | params | dropout | plain FedAvg (s) | from scratch (s) | Flower SecAgg+ (s) "
+            "| scratch vs Flower | load |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         s, f = r["scratch"], r["flower"]
         lines.append(
@@ -237,7 +241,11 @@ def markdown(rows, e2e, info, cfg):
             f"{'faster' if r['scratch']['median'] < r['flower']['median'] else 'slower'} than "
             f"Flower's {r['flower']['median']:.3f} s)" for r in goal)]
     if e2e:
-        lines += ["", "## End to end in Flower's simulation engine (10 clients, 650 parameters)",
+        lines += [""] * bool(rows) + [
+                  "## End to end in Flower's simulation engine (10 clients, 650 parameters)",
+                  "", "Each run starts its own Ray workers: round 1 holds that start-up. The rest "
+                  "is what SecAgg+ adds to a round: key exchange, share distribution, masking and "
+                  "unmasking messages (Flower's `SecAggPlusWorkflow` and `secaggplus_mod`).",
                   "", "| aggregation | seconds per round (rounds 2+, median) | all rounds | load |",
                   "|---|---|---|---|"]
         for k, v in e2e.items():
