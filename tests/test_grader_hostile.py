@@ -131,6 +131,38 @@ def test_the_json_output_and_the_memory_limit_hold(class_run):
     assert all(g["sandbox"] == "bwrap" for g in class_run["grades"].values())
 
 
+def test_a_shortcut_is_closed_only_while_its_own_exercise_is_checked(tmp_path):
+    """L04.E3's answer is local_sgd; L04.E5's train step must call local_sgd."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "04_student.ipynb").write_bytes(notebook(['''
+# Exercise L04.E3
+import numpy as np
+from pets_helpers.fl import local_sgd
+def local_update(params, x, y, epochs, lr, batch_size, seed):
+    return local_sgd(params, x, y, epochs=epochs, lr=lr, batch_size=batch_size,
+                     rng=np.random.default_rng(seed))
+''', '''
+# Exercise L04.E5
+from flwr.app import ArrayRecord, MetricRecord, RecordDict
+from pets_helpers.fl.task import client_rng, loss
+def flower_train(arrays, config, x, y, client_id):
+    new = local_sgd(arrays.to_numpy_ndarrays(), x, y, epochs=config["local_epochs"],
+                    lr=config["lr"], batch_size=config["batch_size"], mu=config["mu"],
+                    rng=client_rng(config["seed"], config["server-round"], client_id))
+    return RecordDict({"arrays": ArrayRecord(new), "metrics": MetricRecord(
+        {"num-examples": len(y), "train_loss": loss(new, x, y)})})
+'''], lesson="L04"))
+    done = pets_grade(subs, "--lesson", "L04", "--sandbox", "bwrap", "--timeout", "120",
+                      "--report", tmp_path / "report", "--json")
+    grade = json.loads(done.stdout)[0]
+    results = {e["id"]: e for e in grade["exercises"]}
+    assert not results["L04.E3"]["passed"]
+    assert "write it yourself" in results["L04.E3"]["message"], results["L04.E3"]
+    assert "pets_helpers.fl.task:local_sgd" in results["L04.E3"]["message"]
+    assert results["L04.E5"]["passed"], results["L04.E5"]
+
+
 def test_twenty_notebooks_give_the_same_report_with_two_jobs(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()

@@ -404,7 +404,7 @@ def test_scratch_copy_leaves_out_classmates_and_hidden_files(tmp_path):
     assert not (tmp_path / "scratch" / ".secret").exists()
 
 
-def test_closed_shortcuts_refuse_learner_calls_only_while_checking(tmp_path):
+def test_closed_shortcuts_refuse_learner_calls_only_while_their_exercise_is_checked(tmp_path):
     """In a fresh interpreter (closing mutates the library): functions, methods, properties."""
     import subprocess
     import sys
@@ -420,7 +420,11 @@ missing = kernel_side.close_shortcuts(["pets_helpers.ldp:rr_estimate",
 assert missing == ["pets_helpers.ldp:nope"], missing
 reports = np.array([1, 0, 1, 1])
 assert ldp.rr_estimate(reports, 1.0) is not None       # not checking: demos may use it
-kernel_side._checking = True
+kernel_side._closed = frozenset(["pets_helpers.ldp:OptimizedUnaryEncoding.perturb"])
+assert ldp.rr_estimate(reports, 1.0) is not None       # another exercise's shortcut: open
+kernel_side._closed = frozenset(["pets_helpers.ldp:rr_estimate",
+    "pets_helpers.ldp:OptimizedUnaryEncoding.perturb",
+    "pets_helpers.he.scoring:ScoringModel.poly_threshold"])
 for call in (lambda: ldp.rr_estimate(reports, 1.0),
              lambda: ldp.OptimizedUnaryEncoding(1.0, 4).perturb(np.array([1, 2])),
              lambda: ScoringModel.poly_threshold.fget(None)):

@@ -280,7 +280,8 @@ class _Run:
             return fail(f"The cell of {exercise.id} was still running at the time limit "
                         f"({self.timeout:g} s), so it was stopped: look for a loop that never "
                         "ends or work that is far too large, and make it finish quickly.")
-        result = run_check(exercise, KernelNamespace(self.session, self.timeout))
+        result = run_check(exercise, KernelNamespace(self.session, self.timeout,
+                                                     closed=exercise.shortcuts))
         if self.session.dead:  # the learner's function killed the kernel while being checked
             self.problems.append(f"checking {exercise.id}: the kernel died")
             if not self._restart(len(self.cells)):

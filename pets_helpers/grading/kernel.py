@@ -240,18 +240,19 @@ def _read_untrusted(path: Path) -> bytes:
 
 
 class KernelNamespace:
-    """The namespace of the learner's kernel, seen from the grader's process.
+    """The namespace of the learner's kernel, seen from the grader's process; ``closed`` are the
+    library shortcuts (``"module:qualname"``) the learner's code may not call while it is asked.
 
     A response that is not one of the three expected shapes is a forged or malformed answer:
     it fails the exercise (as a :class:`LearnerError`), never passes it.
     """
 
-    def __init__(self, session: KernelSession, timeout: float):
-        self._session, self._timeout = session, timeout
+    def __init__(self, session: KernelSession, timeout: float, closed=()):
+        self._session, self._timeout, self._closed = session, timeout, list(closed)
 
     def _ask(self, op: str, name: str, args=(), kwargs=None):
-        answer = self._session.request((op, name, tuple(args), dict(kwargs or {})),
-                                       self._timeout)
+        answer = self._session.request((op, name, tuple(args), dict(kwargs or {}),
+                                        self._closed), self._timeout)
         if isinstance(answer, tuple) and len(answer) == 2 and answer[0] == "ok":
             return answer[1]
         if answer == ("missing",):

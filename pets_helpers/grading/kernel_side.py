@@ -1,11 +1,12 @@
 """The part of the grader that runs inside the learner's kernel.
 
-- :func:`serve` answers one request ``(op, name, args, kwargs)`` read from a file: the answer,
+- :func:`serve` answers one request ``(op, name, args, kwargs, closed)`` read from a file (``closed``:
+  the shortcuts of the exercise being checked); the answer,
   ``("ok", value)``, ``("missing",)`` or ``("error", ename, evalue)``, is written back in the
   data-only :mod:`~pets_helpers.grading.wire` format, so only plain data ever leaves the kernel.
-- :func:`close_shortcuts` switches off, for the learner's code while the grader calls it, the
-  library functions that are the answer to an exercise; and it blocks importing the lesson
-  modules (they hold reference answers).
+- :func:`close_shortcuts` guards the library functions that are the answer to an exercise: they
+  refuse the learner's code while that exercise's check calls into it (and only then); it also
+  blocks importing the lesson modules (they hold reference answers).
 
 Everything here runs in the learner's process and can be patched by the learner: the grader
 never trusts what comes back beyond decoding it as plain data and checking it.
@@ -17,19 +18,20 @@ import sys
 SHORTCUT_MESSAGE = ("write it yourself; the library's version ({name}) is switched off while "
                     "grading")
 LESSONS_PACKAGE = "pets_helpers.lessons"
-#: True while the grader is calling into the learner's code (shortcuts are closed then only:
-#: the notebook's own demo cells may use the library freely).
-_checking = False
+#: The shortcuts closed right now: those of the exercise whose check is calling into the
+#: learner's code. Empty otherwise — the notebook's own cells, and the checks of other exercises
+#: (a later exercise may build on the library's version of an earlier one), use the library freely.
+_closed: frozenset = frozenset()
 
 
 def serve(request_path: str, response_path: str) -> None:
     from pets_helpers.grading import wire
 
-    global _checking
+    global _closed
     user_ns = get_ipython().user_ns  # noqa: F821 — defined inside IPython kernels
     with open(request_path, "rb") as fh:
-        op, name, args, kwargs = wire.decode(fh.read())
-    _checking = True
+        op, name, args, kwargs, closed = wire.decode(fh.read())
+    _closed = frozenset(closed)
     try:
         if op == "has":
             answer = ("ok", name in user_ns)
@@ -48,7 +50,7 @@ def serve(request_path: str, response_path: str) -> None:
     except Exception as exc:
         data = wire.encode(("error", type(exc).__name__, str(exc)[:2000]))
     finally:
-        _checking = False
+        _closed = frozenset()
     with open(response_path, "wb") as fh:
         fh.write(data)
 
@@ -70,7 +72,7 @@ def _blocked(func, name: str, package_dir: str):
     @functools.wraps(func)
     def guard(*args, **kwargs):
         # The library may still use its own functions; learner code may not, while checked.
-        if not _checking or _from_library(sys._getframe(1), package_dir):
+        if name not in _closed or _from_library(sys._getframe(1), package_dir):
             return func(*args, **kwargs)
         raise ShortcutClosed(SHORTCUT_MESSAGE.format(name=name))
 

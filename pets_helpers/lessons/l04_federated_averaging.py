@@ -394,8 +394,9 @@ LESSON = Lesson("L04", "Federated averaging", "04_federated_averaging", (
              HINT_DIRICHLET, shortcuts=("pets_helpers.fl.partition:dirichlet_partition",)),
     Exercise("L04.E2", "The weighted average", 2, check_weighted_average, HINT_AVG,
              shortcuts=("pets_helpers.fl.fedavg:weighted_average",)),
-    # local_sgd is not a shortcut of E3: E5's train step must call it.
-    Exercise("L04.E3", "One client's local update", 3, check_local_update, HINT_LOCAL),
+    # Closed only while E3 is checked: E5's train step calls local_sgd.
+    Exercise("L04.E3", "One client's local update", 3, check_local_update, HINT_LOCAL,
+             shortcuts=("pets_helpers.fl.task:local_sgd",)),
     Exercise("L04.E4", "FedProx's proximal gradient", 2, check_proximal_gradient, HINT_PROX,
              shortcuts=("pets_helpers.fl.task:proximal_gradient",)),
     Exercise("L04.E5", "The ClientApp's train step", 3, check_flower_train, HINT_FLOWER,
