@@ -23,6 +23,43 @@ def test_check_returns_a_box_that_renders_markdown():
     assert "<i>every</i>" in box._repr_html_() and "*every*" in str(box)
 
 
+def test_check_in_the_notebook_refuses_library_shortcuts_as_the_grader_does():
+    """In a fresh interpreter (guards rebind library names): the exercise's own shortcut fails,
+    even when imported before the first check; another exercise may use it; demos may too."""
+    import subprocess
+    import sys
+
+    code = '''
+import numpy as np
+from pets_helpers.fl import local_sgd            # imported before any check
+from pets_helpers.fl.task import client_rng, init_params, loss
+from pets_helpers.grading import in_notebook
+from flwr.app import ArrayRecord, MetricRecord, RecordDict
+
+def local_update(params, x, y, epochs, lr, batch_size, seed):
+    return local_sgd(params, x, y, epochs=epochs, lr=lr, batch_size=batch_size,
+                     rng=np.random.default_rng(seed))
+
+def flower_train(arrays, config, x, y, client_id):
+    new = local_sgd(arrays.to_numpy_ndarrays(), x, y, epochs=config["local_epochs"],
+                    lr=config["lr"], batch_size=config["batch_size"], mu=config["mu"],
+                    rng=client_rng(config["seed"], config["server-round"], client_id))
+    return RecordDict({"arrays": ArrayRecord(new), "metrics": MetricRecord(
+        {"num-examples": len(y), "train_loss": loss(new, x, y)})})
+
+result = in_notebook.check("L04.E3")
+assert not result.passed and "write it yourself" in result.message, result.message
+assert "pets_helpers.fl.task:local_sgd" in result.message
+assert in_notebook.check("L04.E5").passed
+x = np.zeros((4, 64)); y = np.array([0, 1, 2, 3])
+assert len(local_update(init_params(64, 10), x, y, 1, 0.1, 2, 0)) == 2   # outside a check
+print("ok")
+'''
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 def test_hints_stay_listed_and_the_last_one_says_so(monkeypatch):
     monkeypatch.setattr(in_notebook, "_hints_shown", {})
     boxes = [hint("L02.E1") for _ in range(4)]

@@ -76,7 +76,13 @@ def check(exercise_id: str) -> CheckResult:
     Only feedback: the grader re-runs every check itself, so this cell can be edited or deleted
     without changing your score. Your grade comes from ``pets-grade`` on the saved notebook.
     """
-    result = run_check(find_exercise(exercise_id), LocalNamespace(_user_namespace()))
+    from . import kernel_side
+
+    exercise = find_exercise(exercise_id)
+    namespace = _user_namespace()
+    kernel_side.guard_shortcuts(exercise.shortcuts, [namespace])   # as when graded
+    with kernel_side.closed(exercise.shortcuts):
+        result = run_check(exercise, LocalNamespace(namespace))
     return Feedback(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 

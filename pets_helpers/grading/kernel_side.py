@@ -12,11 +12,12 @@ Everything here runs in the learner's process and can be patched by the learner:
 never trusts what comes back beyond decoding it as plain data and checking it.
 """
 
+import contextlib
 import os
 import sys
 
 SHORTCUT_MESSAGE = ("write it yourself; the library's version ({name}) is switched off while "
-                    "grading")
+                    "your answer is checked or graded")
 LESSONS_PACKAGE = "pets_helpers.lessons"
 #: The shortcuts closed right now: those of the exercise whose check is calling into the
 #: learner's code. Empty otherwise — the notebook's own cells, and the checks of other exercises
@@ -30,8 +31,8 @@ def serve(request_path: str, response_path: str) -> None:
     global _closed
     user_ns = get_ipython().user_ns  # noqa: F821 — defined inside IPython kernels
     with open(request_path, "rb") as fh:
-        op, name, args, kwargs, closed = wire.decode(fh.read())
-    _closed = frozenset(closed)
+        op, name, args, kwargs, shortcuts = wire.decode(fh.read())
+    _closed = frozenset(shortcuts)
     try:
         if op == "has":
             answer = ("ok", name in user_ns)
@@ -106,12 +107,9 @@ class _LessonBlocker:
 
 
 def close_shortcuts(shortcuts) -> list[str]:
-    """Replace each ``"module:qualname"`` in ``shortcuts`` by a guard that raises
-    :class:`ShortcutClosed` when called from code outside the package, wherever the function is
-    bound in an imported ``pets_helpers`` module; block imports of lesson modules. Returns the
-    shortcuts that could not be found (so a lesson naming a wrong one is noticed)."""
-    import importlib
-
+    """Guard every ``"module:qualname"`` in ``shortcuts`` (:func:`guard_shortcuts`) and block
+    imports of lesson modules, before any learner code runs. Returns the shortcuts that could
+    not be found (so a lesson naming a wrong one is noticed)."""
     import pets_helpers
 
     package_dir = os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
@@ -119,8 +117,27 @@ def close_shortcuts(shortcuts) -> list[str]:
         if name.startswith(LESSONS_PACKAGE + ".l"):
             del sys.modules[name]
     sys.meta_path.insert(0, _LessonBlocker(package_dir))
+    return guard_shortcuts(shortcuts)
+
+
+_guarded: set = set()
+
+
+def guard_shortcuts(shortcuts, namespaces=()) -> list[str]:
+    """Replace each ``"module:qualname"`` in ``shortcuts`` by a guard that raises
+    :class:`ShortcutClosed` when code outside the package calls it while the shortcut is in
+    :data:`_closed` (see :func:`closed`), wherever the function is bound in an imported
+    ``pets_helpers`` module or in one of ``namespaces`` (a notebook's globals, for names
+    imported before). Guarding twice is a no-op. Returns the shortcuts not found."""
+    import importlib
+
+    import pets_helpers
+
+    package_dir = os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
     missing, originals = [], {}
     for spec in shortcuts:
+        if spec in _guarded:
+            continue
         module_name, _, qualname = spec.partition(":")
         try:
             owner = importlib.import_module(module_name)
@@ -131,6 +148,7 @@ def close_shortcuts(shortcuts) -> list[str]:
         except (ImportError, AttributeError, ValueError):
             missing.append(spec)
             continue
+        _guarded.add(spec)
         raw = vars(owner).get(attr) if isinstance(owner, type) else None
         if isinstance(raw, property):  # a computed attribute: guard its getter
             setattr(owner, attr, property(_blocked(raw.fget, spec, package_dir), raw.fset,
@@ -140,11 +158,23 @@ def close_shortcuts(shortcuts) -> list[str]:
         setattr(owner, attr, guard)
         originals[id(func)] = guard
     # Rebind every other name under which the same function was imported (``from .x import f``).
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("pets_helpers") or module is None:
-            continue
-        for attr, value in list(vars(module).items()):
-            guard = originals.get(id(value))
-            if guard is not None and value is not guard:
-                setattr(module, attr, guard)
+    if originals:
+        spaces = [vars(module) for name, module in list(sys.modules.items())
+                  if name.startswith("pets_helpers") and module is not None]
+        for space in spaces + list(namespaces):
+            for attr, value in list(space.items()):
+                guard = originals.get(id(value))
+                if guard is not None and value is not guard:
+                    space[attr] = guard
     return missing
+
+
+@contextlib.contextmanager
+def closed(shortcuts):
+    """Close ``shortcuts`` (already guarded) for the duration of the block, as during a check."""
+    global _closed
+    before, _closed = _closed, frozenset(shortcuts)
+    try:
+        yield
+    finally:
+        _closed = before
