@@ -468,5 +468,6 @@ LESSON = Lesson("L02", "Central differential privacy on census microdata", "02_c
     Exercise("L02.E4", "The clipping trade-off", 2, check_clipping_mse, HINT_CLIP),
     Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA,
              shortcuts=("pets_helpers.dp:classic_gaussian_sigma",)),
-    Exercise("L02.E6", "The floating-point attack", 2, check_guess_input, HINT_GUESS),
+    Exercise("L02.E6", "The floating-point attack", 2, check_guess_input, HINT_GUESS,
+             shortcuts=("pets_helpers.attacks.floating_point:distinguishing_attack",)),
 ))

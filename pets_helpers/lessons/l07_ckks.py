@@ -430,5 +430,7 @@ LESSON = Lesson("L07", "CKKS arithmetic with TenSEAL", "07_ckks", (
     Exercise("L07.E2", "A polynomial, homomorphically", 3, check_encrypted_polynomial,
              HINT_POLY),
     Exercise("L07.E3", "An encrypted dot product", 2, check_encrypted_dot, HINT_DOT),
-    Exercise("L07.E4", "What one ciphertext costs", 2, check_ciphertext_facts, HINT_FACTS),
+    Exercise("L07.E4", "What one ciphertext costs", 2, check_ciphertext_facts, HINT_FACTS,
+             shortcuts=tuple(f"pets_helpers.he.params:CKKSParams.{fact}"
+                             for fact in ("slots", "depth", "ciphertext_bytes"))),
 ))
