@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hostile.notebooks import ORPHAN_SECONDS, catalogue, notebook, right_e6
+from hostile.notebooks import (L04_E3_SHORTCUT, L04_E5_WITH_LOCAL_SGD, ORPHAN_SECONDS, catalogue,
+                               notebook, right_e6)
 from pets_helpers.grading.sandbox import bwrap_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,24 +136,9 @@ def test_a_shortcut_is_closed_only_while_its_own_exercise_is_checked(tmp_path):
     """L04.E3's answer is local_sgd; L04.E5's train step must call local_sgd."""
     subs = tmp_path / "subs"
     subs.mkdir()
-    (subs / "04_student.ipynb").write_bytes(notebook(['''
-# Exercise L04.E3
-import numpy as np
-from pets_helpers.fl import local_sgd
-def local_update(params, x, y, epochs, lr, batch_size, seed):
-    return local_sgd(params, x, y, epochs=epochs, lr=lr, batch_size=batch_size,
-                     rng=np.random.default_rng(seed))
-''', '''
-# Exercise L04.E5
-from flwr.app import ArrayRecord, MetricRecord, RecordDict
-from pets_helpers.fl.task import client_rng, loss
-def flower_train(arrays, config, x, y, client_id):
-    new = local_sgd(arrays.to_numpy_ndarrays(), x, y, epochs=config["local_epochs"],
-                    lr=config["lr"], batch_size=config["batch_size"], mu=config["mu"],
-                    rng=client_rng(config["seed"], config["server-round"], client_id))
-    return RecordDict({"arrays": ArrayRecord(new), "metrics": MetricRecord(
-        {"num-examples": len(y), "train_loss": loss(new, x, y)})})
-'''], lesson="L04"))
+    (subs / "04_student.ipynb").write_bytes(notebook(
+        ["# Exercise L04.E3" + L04_E3_SHORTCUT, "# Exercise L04.E5" + L04_E5_WITH_LOCAL_SGD],
+        lesson="L04"))
     done = pets_grade(subs, "--lesson", "L04", "--sandbox", "bwrap", "--timeout", "120",
                       "--report", tmp_path / "report", "--json")
     grade = json.loads(done.stdout)[0]

@@ -29,23 +29,11 @@ def test_check_in_the_notebook_refuses_library_shortcuts_as_the_grader_does():
     import subprocess
     import sys
 
-    code = '''
-import numpy as np
-from pets_helpers.fl import local_sgd            # imported before any check
-from pets_helpers.fl.task import client_rng, init_params, loss
+    from hostile.notebooks import L04_E3_SHORTCUT, L04_E5_WITH_LOCAL_SGD
+
+    code = L04_E3_SHORTCUT + L04_E5_WITH_LOCAL_SGD + '''
+from pets_helpers.fl.task import init_params
 from pets_helpers.grading import in_notebook
-from flwr.app import ArrayRecord, MetricRecord, RecordDict
-
-def local_update(params, x, y, epochs, lr, batch_size, seed):
-    return local_sgd(params, x, y, epochs=epochs, lr=lr, batch_size=batch_size,
-                     rng=np.random.default_rng(seed))
-
-def flower_train(arrays, config, x, y, client_id):
-    new = local_sgd(arrays.to_numpy_ndarrays(), x, y, epochs=config["local_epochs"],
-                    lr=config["lr"], batch_size=config["batch_size"], mu=config["mu"],
-                    rng=client_rng(config["seed"], config["server-round"], client_id))
-    return RecordDict({"arrays": ArrayRecord(new), "metrics": MetricRecord(
-        {"num-examples": len(y), "train_loss": loss(new, x, y)})})
 
 result = in_notebook.check("L04.E3")
 assert not result.passed and "write it yourself" in result.message, result.message

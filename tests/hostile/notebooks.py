@@ -44,6 +44,28 @@ def right_e6() -> str:
     return f"{header}\nimport numpy as np\n{body}"
 
 
+#: Lesson 04 answers that share a library function: E3 calls local_sgd (its own answer, a
+#: shortcut), E5's train step calls it too (allowed there).
+L04_E3_SHORTCUT = '''
+import numpy as np
+from pets_helpers.fl import local_sgd
+def local_update(params, x, y, epochs, lr, batch_size, seed):
+    return local_sgd(params, x, y, epochs=epochs, lr=lr, batch_size=batch_size,
+                     rng=np.random.default_rng(seed))
+'''
+L04_E5_WITH_LOCAL_SGD = '''
+from flwr.app import ArrayRecord, MetricRecord, RecordDict
+from pets_helpers.fl import local_sgd
+from pets_helpers.fl.task import client_rng, loss
+def flower_train(arrays, config, x, y, client_id):
+    new = local_sgd(arrays.to_numpy_ndarrays(), x, y, epochs=config["local_epochs"],
+                    lr=config["lr"], batch_size=config["batch_size"], mu=config["mu"],
+                    rng=client_rng(config["seed"], config["server-round"], client_id))
+    return RecordDict({"arrays": ArrayRecord(new), "metrics": MetricRecord(
+        {"num-examples": len(y), "train_loss": loss(new, x, y)})})
+'''
+
+
 def notebook(cells, lesson="L01") -> bytes:
     nb = nbformat.v4.new_notebook(metadata={"pets": {"lesson": lesson}} if lesson else {})
     nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
