@@ -10,8 +10,9 @@
 
 Notebooks run headless (``PETS_HEADLESS=1``: explorers draw their default plot), each in a
 temporary copy of its folder so nothing is written beside the sources. Plots are embedded as
-data URIs, so the site can be served from any static host; the one external resource is
-nbconvert's MathJax (from its CDN) for typesetting formulas — offline, formulas show as LaTeX.
+data URIs and MathJax (2.7, from the ``jupyter-server-mathjax`` package) is copied into
+``mathjax/``, so the site needs no network: it can be opened from disk or served from any
+static host.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSON_FILE = re.compile(r"^(\d\d)_\w+\.ipynb$")
 LAB_URL = "http://localhost:8888/lab/tree/work/{name}"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/"
+#: Pages live one folder below the site root; MathJax is copied to ``<site>/mathjax/``.
+MATHJAX_URL = "../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,pets-site"
+#: The package ships MathJax's STIX web fonts only (not its TeX fonts): use them, as Jupyter does.
+MATHJAX_CONFIG = """MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, imageFont: null, webFont: "STIX-Web"},
+  SVG: {font: "STIX-Web"}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/pets-site.js");
+"""
 VERSIONS = (("learners", "notebooks", True), ("instructors", "solutions", False))
 
 
@@ -97,7 +106,7 @@ def render(source: Path, target: Path, allow_errors: bool, timeout: int) -> None
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
                        resources={"metadata": {"path": tmp}}).execute()
     static_widgets(nb)
-    exporter = HTMLExporter(embed_images=True)
+    exporter = HTMLExporter(embed_images=True, mathjax_url=MATHJAX_URL)
     body, _ = exporter.from_notebook_node(nb)
     # require.js only serves live widgets, which a static page does not have: no CDN request for it
     body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "")
@@ -147,6 +156,21 @@ links above point there. <code>make progress</code> lists your grades and hints;
 """
 
 
+def copy_mathjax(out: Path) -> Path:
+    """Copy MathJax's files (shipped by ``jupyter-server-mathjax``, ~10 MB) to ``out/mathjax``."""
+    from importlib.resources import files
+
+    try:
+        static = files("jupyter_server_mathjax") / "static"
+    except ModuleNotFoundError:
+        raise RuntimeError("the site needs MathJax from the package jupyter-server-mathjax "
+                           "(pinned in requirements.txt): run `make install`") from None
+    target = Path(out) / "mathjax"
+    shutil.copytree(str(static), target)
+    (target / "config" / "pets-site.js").write_text(MATHJAX_CONFIG)
+    return target
+
+
 def build(out: Path, lessons=None, root: Path = ROOT, timeout: int = 600) -> list[Path]:
     """Render every lesson (or only ``lessons``) into ``out``; returns the pages written."""
     files = lesson_files(root, lessons)
@@ -154,6 +178,7 @@ def build(out: Path, lessons=None, root: Path = ROOT, timeout: int = 600) -> lis
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    copy_mathjax(out)
     written, rows = [], []
     with kernel_env():
         for solution in files:

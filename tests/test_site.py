@@ -79,6 +79,10 @@ def test_site_renders_both_versions_with_plots_and_an_index(tmp_path):
         assert "require.min.js" not in body
         assert "<script src=\"\"" not in body
         assert "unpkg.com" not in body and "widget-view" not in body  # no CDN widget manager
+        assert "libs/mathjax" not in body and f'src="{site.MATHJAX_URL}"' in body  # shipped
+    mathjax = out / "mathjax"
+    assert (mathjax / "MathJax.js").exists() and (mathjax / "config" / "pets-site.js").exists()
+    assert (mathjax / "jax" / "output" / "HTML-CSS" / "fonts" / "STIX-Web").is_dir()
     learner = (out / "learners" / "99_tiny.html").read_text()
     assert "NotDoneYet: L99.E1" in learner and "after" in learner  # Run All goes on past it
     instructor = (out / "instructors" / "99_tiny.html").read_text()
