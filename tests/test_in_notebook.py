@@ -50,7 +50,10 @@ def guess_input(outputs, scale):
 def ciphertext_facts(params):
     p = CKKSParams(**params)
     return {"slots": p.slots, "depth": p.depth, "bytes": p.ciphertext_bytes}
-for exercise in ("L02.E6", "L07.E4"):
+from pets_helpers.dp import dp_mean_mse
+def clipping_mse(incomes, upper, epsilon):
+    return dp_mean_mse(len(incomes), incomes.mean(), 0, upper, epsilon, true_values=incomes)
+for exercise in ("L02.E4", "L02.E6", "L07.E4"):
     result = in_notebook.check(exercise)
     assert not result.passed and "write it yourself" in result.message, result.message
 print("ok")

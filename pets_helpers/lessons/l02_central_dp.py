@@ -435,12 +435,11 @@ HINT_MEAN = (
 )
 HINT_CLIP = (
     "MSE = bias² + variance. The bias comes from clipping, the variance from the noise.",
-    "bias = np.mean(np.clip(incomes, 0, upper)) - np.mean(incomes); the variance of the DP mean "
-    "is dp_mean_mse(n, clipped_mean, 0, upper, epsilon) (bias-free form, clipped mean inside "
-    "the bounds).",
-    "Two numbers to add: the square of (clipped mean − true mean), and the noise part "
-    "dp_mean_mse gives when you pass it the clipped mean (not the true one) with bounds "
-    "[0, upper]. Both are in dollars².",
+    "bias = np.mean(np.clip(incomes, 0, upper)) - np.mean(incomes). For the variance, use the "
+    "formula of section 4 with m the clipped mean: the sum's noise has sensitivity upper and "
+    "budget ε/2, the count's sensitivity 1 and budget ε/2.",
+    "Laplace noise of scale b = Δ/ε has variance 2b² (dp.laplace_mse(Δ, ε) computes it). "
+    "Divide σ_S² + m²σ_C² by n², add bias²; both terms are in dollars².",
 )
 HINT_GUESS = (
     "could_produce(outputs, x, scale) says, for every output, whether input x can produce "
@@ -465,7 +464,8 @@ LESSON = Lesson("L02", "Central differential privacy on census microdata", "02_c
     Exercise("L02.E3", "A DP mean: noisy sum / noisy count", 3, check_dp_mean_release,
              HINT_MEAN,
              shortcuts=("pets_helpers.dp:dp_mean",)),
-    Exercise("L02.E4", "The clipping trade-off", 2, check_clipping_mse, HINT_CLIP),
+    Exercise("L02.E4", "The clipping trade-off", 2, check_clipping_mse, HINT_CLIP,
+             shortcuts=("pets_helpers.dp:dp_mean_mse",)),
     Exercise("L02.E5", "The classic Gaussian σ", 2, check_classic_sigma, HINT_SIGMA,
              shortcuts=("pets_helpers.dp:classic_gaussian_sigma",)),
     Exercise("L02.E6", "The floating-point attack", 2, check_guess_input, HINT_GUESS,

@@ -3,7 +3,7 @@
 import numpy as np
 
 from pets_helpers.attacks.floating_point import could_produce
-from pets_helpers.dp import dp_mean_mse, laplace_mechanism
+from pets_helpers.dp import laplace_mechanism, laplace_mse
 
 # --- right answers (written as a learner would) ---------------------------------------------
 MEAN_INCOME_QUERY = """
@@ -27,15 +27,19 @@ def dp_mean_release(incomes, lower, upper, epsilon, rng):
     return noisy_sum / max(noisy_count, 1)
 
 
+def noise_variance(incomes, upper, epsilon):
+    m, n = np.clip(incomes, 0, upper).mean(), len(incomes)
+    return (2 * (upper / (epsilon / 2)) ** 2 + m**2 * 2 * (1 / (epsilon / 2)) ** 2) / n**2
+
+
 def clipping_mse(incomes, upper, epsilon):
     m = np.clip(incomes, 0, upper).mean()
-    return (m - incomes.mean()) ** 2 + dp_mean_mse(len(incomes), m, 0, upper, epsilon)
+    return (m - incomes.mean()) ** 2 + noise_variance(incomes, upper, epsilon)
 
 
-def clipping_mse_continuous(incomes, upper, epsilon):  # continuous Laplace formulas: also right
+def clipping_mse_library_variances(incomes, upper, epsilon):  # the noise variances from dp
     m = np.clip(incomes, 0, upper).mean()
-    n = len(incomes)
-    var = (2 * (upper / (epsilon / 2)) ** 2 + m**2 * 2 * (1 / (epsilon / 2)) ** 2) / n**2
+    var = (laplace_mse(upper, epsilon / 2) + m**2 * laplace_mse(1, epsilon / 2)) / len(incomes)**2
     return (m - incomes.mean()) ** 2 + var
 
 
@@ -66,7 +70,7 @@ RIGHT = {
 ALSO_RIGHT = [
     ("L02.E1", {"MEAN_INCOME_QUERY": "select PUMA, sum(income) * 1.0 / count(income) "
                                      "from households group by PUMA;"}),
-    ("L02.E4", {"clipping_mse": clipping_mse_continuous}),
+    ("L02.E4", {"clipping_mse": clipping_mse_library_variances}),
 ]
 
 
@@ -131,8 +135,7 @@ def mean_sens_one(incomes, lower, upper, epsilon, rng):
 
 
 def clip_variance_only(incomes, upper, epsilon):
-    m = np.clip(incomes, 0, upper).mean()
-    return dp_mean_mse(len(incomes), m, 0, upper, epsilon)
+    return noise_variance(incomes, upper, epsilon)
 
 
 def clip_bias_only(incomes, upper, epsilon):
@@ -141,7 +144,7 @@ def clip_bias_only(incomes, upper, epsilon):
 
 def clip_bias_not_squared(incomes, upper, epsilon):
     m = np.clip(incomes, 0, upper).mean()
-    return abs(m - incomes.mean()) + dp_mean_mse(len(incomes), m, 0, upper, epsilon)
+    return abs(m - incomes.mean()) + noise_variance(incomes, upper, epsilon)
 
 
 def guess_threshold(outputs, scale):
