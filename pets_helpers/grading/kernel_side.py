@@ -110,9 +110,7 @@ def close_shortcuts(shortcuts) -> list[str]:
     """Guard every ``"module:qualname"`` in ``shortcuts`` (:func:`guard_shortcuts`) and block
     imports of lesson modules, before any learner code runs. Returns the shortcuts that could
     not be found (so a lesson naming a wrong one is noticed)."""
-    import pets_helpers
-
-    package_dir = os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
+    package_dir = _package_dir()
     for name in list(sys.modules):
         if name.startswith(LESSONS_PACKAGE + ".l"):
             del sys.modules[name]
@@ -123,6 +121,12 @@ def close_shortcuts(shortcuts) -> list[str]:
 _guarded: set = set()
 
 
+def _package_dir() -> str:
+    import pets_helpers
+
+    return os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
+
+
 def guard_shortcuts(shortcuts, namespaces=()) -> list[str]:
     """Replace each ``"module:qualname"`` in ``shortcuts`` by a guard that raises
     :class:`ShortcutClosed` when code outside the package calls it while the shortcut is in
@@ -131,9 +135,7 @@ def guard_shortcuts(shortcuts, namespaces=()) -> list[str]:
     imported before). Guarding twice is a no-op. Returns the shortcuts not found."""
     import importlib
 
-    import pets_helpers
-
-    package_dir = os.path.dirname(os.path.abspath(pets_helpers.__file__)) + os.sep
+    package_dir = _package_dir()
     missing, originals = [], {}
     for spec in shortcuts:
         if spec in _guarded:
